@@ -1,0 +1,91 @@
+/**
+ * The one dataset interface every loader returns and every consumer (splits, training, notebooks) reads.
+ * Training code never knows which dataset it has: it sees items with labels and an image reference.
+ */
+
+/** Where an item's pixels come from. Files are decoded by the sharp pipeline; memory images are already raw. */
+export type ImageRef =
+  | { kind: 'file'; path: string }
+  | { kind: 'memory'; width: number; height: number; channels: 1 | 3; data: Uint8Array };
+
+export type SplitName = 'train' | 'val' | 'test';
+
+export interface DatasetItem {
+  /** Stable, unique within the dataset. */
+  id: string;
+  image: ImageRef;
+  /** One number per label in `Dataset.labelNames`, each 0 or 1 after the label policy is applied. */
+  labels: number[];
+  /** 1 where the label counts, 0 where the policy (U-Ignore) says to ignore it. Absent = all count. */
+  mask?: number[];
+  patientId?: string;
+  view?: string;
+  /** A split given by the source (CheXpert train/valid, a suggested split column), if any. */
+  sourceSplit?: string;
+}
+
+export interface Dataset {
+  /** Manifest id, e.g. 'covid-cohen', 'chexpert-v1.0-small', 'synthetic-cxr'. */
+  id: string;
+  title: string;
+  labelNames: string[];
+  items: DatasetItem[];
+  /** True for generated data: every figure and table built from it must say so. */
+  synthetic: boolean;
+  /** Hash of what defines the data (manifest + label file contents), recorded as provenance. */
+  contentHash: string;
+  /** Rows skipped under an explicit skip-bad-rows option, with the reason; empty when nothing was skipped. */
+  skipped: Array<{ row?: number; file?: string; reason: string }>;
+}
+
+/** How pixels become a model input. Each pretrained source fixes its own normalisation. */
+export interface ImagePipelineOptions {
+  /** Output side length in pixels (square). */
+  size: number;
+  /** 3 replicates grayscale; 1 keeps a single channel. */
+  channels: 1 | 3;
+  /** 'pad-white' pads to square with white as the paper's code does; 'center-crop' crops; 'stretch' resizes. */
+  fit: 'pad-white' | 'center-crop' | 'stretch';
+  /**
+   * 'imagenet': torchvision mean/std on [0,1]; 'caffe': Keras ResNet50 (RGB->BGR, minus BGR means, [0,255]);
+   * 'minus-one-one': Keras MobileNet (x/127.5-1); 'unit': [0,1].
+   */
+  normalize: 'imagenet' | 'caffe' | 'minus-one-one' | 'unit';
+  /** Training-time augmentation; seeded per (seed, epoch, item id). */
+  augment?: {
+    randomResizedCrop?: { scale: [number, number]; ratio: [number, number] };
+    horizontalFlip?: boolean;
+  };
+}
+
+/** One batch as plain typed arrays, NHWC; the consumer turns it into tensors and owns their disposal. */
+export interface Batch {
+  ids: string[];
+  size: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** size*height*width*channels floats, already normalised. */
+  x: Float32Array;
+  /** size*numLabels targets. */
+  y: Float32Array;
+  /** size*numLabels, 1 = counts; absent when every label counts. */
+  mask?: Float32Array;
+}
+
+export interface BatchSourceOptions {
+  batchSize: number;
+  /** Shuffle item order each epoch (seeded by seed and epoch). */
+  shuffle: boolean;
+  seed: number;
+  pipeline: ImagePipelineOptions;
+  /** Drop a final batch smaller than batchSize (training) or keep it (evaluation). */
+  dropLast?: boolean;
+}
+
+export interface BatchSource {
+  readonly numItems: number;
+  readonly numLabels: number;
+  /** Batches for one epoch; the same (seed, epoch) always yields the same batches. */
+  batches(epoch: number): AsyncIterable<Batch>;
+}
