@@ -5,3 +5,4 @@
 export * from './errors';
 export * from './util/random';
 export * from './data/types';
+export * from './data';

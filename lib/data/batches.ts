@@ -1,0 +1,99 @@
+import { ConfigError } from '../errors';
+import { createRng, deriveSeed } from '../util/random';
+import { ImageCache } from './image/cache';
+import { normalizationTables, writeNormalized } from './image/normalize';
+import { loadPipelineImage } from './image/pipeline';
+import type { Batch, BatchSource, BatchSourceOptions, Dataset, DatasetItem } from './types';
+
+export interface BatchSourceExtras {
+  /** Disk cache for decoded images (default: a cache in RETHINK_CACHE or ~/.cache/rethink-tl); false = none. */
+  cache?: ImageCache | false;
+  /** Batches loaded ahead of the consumer (default 1: the next batch decodes while the current one trains). */
+  prefetch?: number;
+  /** Apply `pipeline.augment` (default true when the pipeline has augmentation). Set false for evaluation. */
+  augment?: boolean;
+}
+
+/**
+ * Batches of normalised NHWC floats for one list of items. Each epoch's order comes from (seed, epoch) and each
+ * item's augmentation from (seed, epoch, item id), so the same epoch always yields the same batches whatever
+ * was consumed before. Images load asynchronously (sharp runs on libuv's thread pool) while the consumer works
+ * on the previous batch.
+ */
+export function createBatchSource(dataset: Dataset, items: DatasetItem[], options: BatchSourceOptions & BatchSourceExtras): BatchSource {
+  const { batchSize, pipeline } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batchSize must be a positive integer, got ${batchSize}`, { field: 'batchSize' });
+  if (!Number.isInteger(pipeline.size) || pipeline.size < 1) throw new ConfigError(`pipeline.size must be a positive integer, got ${pipeline.size}`, { field: 'pipeline.size' });
+  const numLabels = dataset.labelNames.length;
+  for (const item of items) {
+    if (item.labels.length !== numLabels) {
+      throw new ConfigError(`item "${item.id}" has ${item.labels.length} labels, dataset "${dataset.id}" has ${numLabels}`, { key: item.id });
+    }
+  }
+  const cache = options.cache === false ? undefined : (options.cache ?? new ImageCache());
+  const prefetch = Math.max(0, options.prefetch ?? 1);
+  const withMask = items.some((it) => it.mask !== undefined);
+  const tables = normalizationTables(pipeline.normalize, pipeline.channels);
+  const augment = options.augment ?? pipeline.augment !== undefined;
+  const side = pipeline.size;
+
+  const orderFor = (epoch: number): number[] => {
+    const order = items.map((_, i) => i);
+    return options.shuffle ? createRng(deriveSeed(options.seed, 'shuffle', epoch)).shuffle(order) : order;
+  };
+
+  const buildBatch = async (epoch: number, indices: number[]): Promise<Batch> => {
+    const batchItems = indices.map((i) => items[i]!);
+    const images = await Promise.all(
+      batchItems.map((item) =>
+        loadPipelineImage(item.image, pipeline, cache, augment ? { seed: options.seed, epoch, itemId: item.id } : undefined),
+      ),
+    );
+    const size = batchItems.length;
+    const x = new Float32Array(size * side * side * pipeline.channels);
+    const y = new Float32Array(size * numLabels);
+    const mask = withMask ? new Float32Array(size * numLabels) : undefined;
+    batchItems.forEach((item, b) => {
+      writeNormalized(images[b]!, x, b * side * side, tables);
+      for (let k = 0; k < numLabels; k++) {
+        y[b * numLabels + k] = item.labels[k]!;
+        if (mask) mask[b * numLabels + k] = item.mask ? item.mask[k]! : 1;
+      }
+    });
+    const batch: Batch = { ids: batchItems.map((it) => it.id), size, height: side, width: side, channels: pipeline.channels, x, y };
+    if (mask) batch.mask = mask;
+    return batch;
+  };
+
+  return {
+    numItems: items.length,
+    numLabels,
+    batches(epoch: number): AsyncIterable<Batch> {
+      const order = orderFor(epoch);
+      const groups: number[][] = [];
+      for (let start = 0; start < order.length; start += batchSize) {
+        const group = order.slice(start, start + batchSize);
+        if (group.length < batchSize && options.dropLast) break;
+        groups.push(group);
+      }
+      return {
+        async *[Symbol.asyncIterator]() {
+          const pending: Array<Promise<Batch>> = [];
+          let next = 0;
+          const fill = (): void => {
+            while (next < groups.length && pending.length < prefetch + 1) {
+              const p = buildBatch(epoch, groups[next++]!);
+              // A prefetched batch may fail before it is awaited; the error surfaces when it is consumed.
+              p.catch(() => undefined);
+              pending.push(p);
+            }
+          };
+          // While the consumer holds batch k, batches k+1..k+prefetch are loading.
+          for (fill(); pending.length > 0; fill()) {
+            yield await pending.shift()!;
+          }
+        },
+      };
+    },
+  };
+}

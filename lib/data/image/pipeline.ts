@@ -1,0 +1,122 @@
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { DataError } from '../../errors';
+import { createRng, deriveSeed } from '../../util/random';
+import { sha256Hex, stableStringify } from '../hash';
+import type { ImagePipelineOptions, ImageRef } from '../types';
+import { cropAndResize, flipHorizontal, randomResizedCropBox } from './augment';
+import type { ImageCache } from './cache';
+import { decodeToGray, type GrayImage } from './decode';
+import { type Fit, fitGray8File, fitSquare, isPlainGray8 } from './fit';
+
+/** Bump when anything that shapes cached pixels changes, so old cache entries are never reused. */
+export const PIPELINE_VERSION = 1;
+
+/** Side of the smallest source torchvision-style training crops are taken from. */
+export const TRAIN_BASE_MIN_SIDE = 256;
+
+/**
+ * Side of the cached square an item is stored at. Evaluation reads it as is (side = size). Random resized crops
+ * need more pixels than the output, so training crops come from a square of side max(size, 256): for the
+ * paper's 224 that is the same 256 its eval Resize(256) uses, and CheXpert-small images are ~320 px anyway.
+ */
+export function baseSide(pipeline: ImagePipelineOptions): number {
+  return pipeline.augment?.randomResizedCrop ? Math.max(pipeline.size, TRAIN_BASE_MIN_SIDE) : pipeline.size;
+}
+
+/** Cache key for a file: path + size + mtime identify the source bytes without reading them. */
+export async function imageCacheKey(file: string, side: number, fit: Fit): Promise<string> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new DataError(`${file}: image file is missing or unreadable`, { file });
+  }
+  return sha256Hex(stableStringify({ v: PIPELINE_VERSION, path: path.resolve(file), bytes: info.size, mtimeMs: info.mtimeMs, side, fit }));
+}
+
+function grayFromMemory(ref: Extract<ImageRef, { kind: 'memory' }>): GrayImage {
+  if (ref.channels === 1) return { width: ref.width, height: ref.height, data: ref.data };
+  const n = ref.width * ref.height;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = i * 3;
+    out[i] = (ref.data[p]! * 19595 + ref.data[p + 1]! * 38470 + ref.data[p + 2]! * 7471 + 0x8000) >>> 16;
+  }
+  return { width: ref.width, height: ref.height, data: out };
+}
+
+/**
+ * The item's gray square of side `side` after `fit`: from the disk cache when present, else decoded (and then
+ * cached). Memory images are fitted directly; they never touch the disk cache.
+ */
+export async function loadBaseImage(ref: ImageRef, side: number, fit: Fit, cache?: ImageCache): Promise<Uint8Array> {
+  if (ref.kind === 'memory') return fitSquare(grayFromMemory(ref), side, fit);
+  const key = cache ? await imageCacheKey(ref.path, side, fit) : undefined;
+  if (cache && key) {
+    const hit = await cache.get(key, side * side);
+    if (hit) return hit;
+  }
+  const fitted = await decodeAndFit(ref.path, side, fit);
+  if (cache) cache.stats.decodes++;
+  if (cache && key) await cache.put(key, fitted);
+  return fitted;
+}
+
+/** Decodes a file to a gray square; 8-bit gray files (most CXRs) take a single libvips pass. */
+export async function decodeAndFit(file: string, side: number, fit: Fit): Promise<Uint8Array> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new DataError(`${file}: image file is missing or unreadable (${(err as Error).message})`, { file });
+  }
+  if (isPlainGray8(bytes)) {
+    try {
+      return await fitGray8File(bytes, side, fit);
+    } catch (err) {
+      throw new DataError(`${file}: image cannot be decoded (${(err as Error).message})`, { file });
+    }
+  }
+  return fitSquare(await decodeToGray(bytes, file), side, fit);
+}
+
+/** Where an item's augmentation randomness comes from: fixed by (seed, epoch, item id), not by visiting order. */
+export interface AugmentContext {
+  seed: number;
+  epoch: number;
+  itemId: string;
+}
+
+/**
+ * The model-ready gray image (size x size, uint8) for one item: the cached base, then, for training, a
+ * torchvision-style random resized crop and horizontal flip (in that order, as in the paper's transforms).
+ */
+export async function loadPipelineImage(
+  ref: ImageRef,
+  pipeline: ImagePipelineOptions,
+  cache: ImageCache | undefined,
+  augment?: AugmentContext,
+): Promise<Uint8Array> {
+  const side = baseSide(pipeline);
+  const base = await loadBaseImage(ref, side, pipeline.fit, cache);
+  const aug = pipeline.augment;
+  if (!aug || (!aug.randomResizedCrop && !aug.horizontalFlip)) return base;
+  if (!augment) {
+    // Evaluation with a training pipeline: no randomness, just the central view at the output size.
+    return side === pipeline.size ? base : fitSquare({ width: side, height: side, data: base }, pipeline.size, 'stretch');
+  }
+  const rng = createRng(deriveSeed(augment.seed, 'augment', augment.epoch, augment.itemId));
+  let out = base;
+  if (aug.randomResizedCrop) {
+    const box = randomResizedCropBox(side, side, aug.randomResizedCrop.scale, aug.randomResizedCrop.ratio, rng);
+    out = await cropAndResize(base, side, box, pipeline.size);
+  } else if (side !== pipeline.size) {
+    out = await fitSquare({ width: side, height: side, data: base }, pipeline.size, 'stretch');
+  }
+  if (aug.horizontalFlip && rng.next() < 0.5) out = flipHorizontal(out, pipeline.size);
+  return out;
+}
+
+/** torchvision's defaults for RandomResizedCrop. */
+export const DEFAULT_RANDOM_RESIZED_CROP = { scale: [0.08, 1] as [number, number], ratio: [3 / 4, 4 / 3] as [number, number] };

@@ -1,0 +1,66 @@
+/** Data layer: manifests, loaders, the sharp image pipeline with its disk cache, batches, splits, summaries. */
+export type {
+  Batch,
+  BatchSource,
+  BatchSourceOptions,
+  Dataset,
+  DatasetItem,
+  ImagePipelineOptions,
+  ImageRef,
+  SplitName,
+} from './types';
+
+export { loadManifest, listManifestIds, manifestSchema, manifestsDir, type DatasetManifest, type LoadedManifest } from './manifest';
+export { loadDataset, DATASET_IDS, type DatasetId, type DatasetOptionsById } from './load';
+export type { ChexpertOptions } from './loaders/chexpert';
+export type { CovidCohenOptions } from './loaders/covid-cohen';
+export type { CsvDatasetOptions } from './loaders/csv-dataset';
+export { MEDMNIST_LABELS, type MedmnistOptions, type MedmnistVariant } from './loaders/medmnist';
+export type { SyntheticCxrOptions } from './loaders/synthetic';
+export type { CommonLoadOptions } from './loaders/common';
+export type { OnBadRow } from './bad-rows';
+export type { ImageCheck } from './image-check';
+export { applyLabelPolicy, type LabelPolicy, type UncertaintyPolicy } from './label-policy';
+export { parseNpy, readNpz, type NpyArray } from './npy';
+
+export { ImageCache, defaultCacheDir } from './image/cache';
+export { decodeToGray, type GrayImage } from './image/decode';
+export { fitSquare } from './image/fit';
+export { randomResizedCropBox, type CropBox } from './image/augment';
+export { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD, normalizationTables } from './image/normalize';
+export { DEFAULT_RANDOM_RESIZED_CROP, PIPELINE_VERSION, baseSide, loadPipelineImage } from './image/pipeline';
+export { createBatchSource, type BatchSourceExtras } from './batches';
+
+export {
+  applySplits,
+  assertNoPatientLeak,
+  loadSplits,
+  saveSplits,
+  splitDataset,
+  type LoadedSplits,
+  type SplitOptions,
+  type Splits,
+} from './splits';
+export { subsampleNested, type SubsampleOptions } from './subsample';
+export {
+  labelSummary,
+  splitSummary,
+  summarizeLabels,
+  summarizeSplits,
+  summarizeViews,
+  viewSummary,
+  type LabelSummaryRow,
+  type SplitSummaryRow,
+} from './summaries';
+export {
+  prepareCovidCohen,
+  prepareFromSources,
+  processSourceImage,
+  verifyPreparedFolder,
+  type VerifyOptions,
+  type VerifyResult,
+  type FetchBytes,
+  type PrepareOptions,
+  type PrepareResult,
+  type SourceFile,
+} from './prepare-covid';

@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { ConfigError } from '../../errors';
+import { BadRowCollector } from '../bad-rows';
+import { readCsv, requireColumns } from '../csv';
+import { sha256Hex, stableStringify } from '../hash';
+import { LABEL_POLICIES, type LabelPolicy } from '../label-policy';
+import { loadManifest } from '../manifest';
+import { requireInsideRoot } from '../paths';
+import { itemsFromTable } from '../tabular';
+import type { Dataset } from '../types';
+import type { CommonLoadOptions } from './common';
+
+export interface CsvDatasetOptions extends CommonLoadOptions {
+  /** Folder holding the images; every image path must resolve inside it. */
+  root: string;
+  /** The CSV, relative to root or absolute. */
+  csv: string;
+  labelColumns: string[];
+  /** Column with the image path relative to root (default 'path'). */
+  pathColumn?: string;
+  /** Column with an item id (default: the image path). */
+  idColumn?: string;
+  patientColumn?: string;
+  viewColumn?: string;
+  /** Keep only rows whose view is in this list. */
+  views?: string[];
+  /** Column holding a split given by the source (train/val/test), used by splitDataset's useSourceSplit. */
+  splitColumn?: string;
+  /** Default 'binary' (only 0/1). Report-mined labels with -1/blank need an uncertainty policy. */
+  policy?: LabelPolicy;
+  /** Shown in tables and figures (default: the CSV's file name). */
+  title?: string;
+}
+
+/** A user's own data: any folder of images plus a CSV of path, labels, optional patient id and view. */
+export async function loadCsvDataset(options: CsvDatasetOptions): Promise<Dataset> {
+  const { manifest, sha256: manifestSha } = loadManifest('csv');
+  const root = path.resolve(options.root);
+  if (!Array.isArray(options.labelColumns) || options.labelColumns.length === 0) {
+    throw new ConfigError('csv: labelColumns must name at least one column', { field: 'labelColumns' });
+  }
+  const policy = options.policy ?? 'binary';
+  if (!LABEL_POLICIES.includes(policy)) throw new ConfigError(`csv: unknown policy "${policy}"`, { field: 'policy' });
+  const csvFile = path.isAbsolute(options.csv) ? options.csv : requireInsideRoot(root, options.csv, { field: 'csv' });
+  const table = readCsv(csvFile);
+  const pathColumn = options.pathColumn ?? 'path';
+  const optional = [options.idColumn, options.patientColumn, options.viewColumn, options.splitColumn].filter(
+    (c): c is string => c !== undefined,
+  );
+  requireColumns(table, [pathColumn, ...options.labelColumns, ...optional]);
+  if (options.views && !options.viewColumn) throw new ConfigError('csv: views needs viewColumn', { field: 'views' });
+  const bad = new BadRowCollector(options.onBadRow);
+  const viewSet = options.views ? new Set(options.views) : undefined;
+  const items = await itemsFromTable({
+    table,
+    root,
+    pathColumn,
+    labelColumns: options.labelColumns,
+    policy,
+    imageCheck: options.imageCheck ?? 'exists',
+    bad,
+    mapPath: (cell) => cell.trim(),
+    idOf: options.idColumn ? (row) => (row.values[options.idColumn!] ?? '').trim() : undefined,
+    patientOf: options.patientColumn ? (row) => (row.values[options.patientColumn!] ?? '').trim() : undefined,
+    viewOf: options.viewColumn ? (row) => (row.values[options.viewColumn!] ?? '').trim() : undefined,
+    sourceSplitOf: options.splitColumn ? (row) => (row.values[options.splitColumn!] ?? '').trim() : undefined,
+    keep: viewSet ? (row) => viewSet.has((row.values[options.viewColumn!] ?? '').trim()) : undefined,
+  });
+  return {
+    id: manifest.id,
+    title: options.title ?? path.basename(csvFile),
+    labelNames: [...options.labelColumns],
+    items,
+    synthetic: false,
+    contentHash: sha256Hex(
+      stableStringify({
+        manifest: manifestSha,
+        csv: sha256Hex(table.raw),
+        options: { ...options, root: undefined, csv: path.basename(csvFile), onBadRow: undefined, imageCheck: undefined },
+      }),
+    ),
+    skipped: bad.skipped,
+  };
+}
