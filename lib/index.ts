@@ -6,3 +6,4 @@ export * from './errors';
 export * from './util/random';
 export * from './data/types';
 export * from './data';
+export * from './metrics';
