@@ -1,0 +1,78 @@
+/**
+ * Models, surgery and pretrained weights. Every model is a tf.LayersModel on NHWC input returning LOGITS
+ * (apply a sigmoid for multi-label probabilities; train with BCE-with-logits). Layer names are torch module
+ * paths (see naming.ts), so torchvision state dicts load key for key.
+ */
+export { densenet121, DENSENET121_BLOCKS, DENSENET_CUTS } from './densenet';
+export { resnet50, RESNET50_LAYERS, RESNET50_CUTS } from './resnet';
+export { cbr, cbrMinInputSize, CBR_SPECS, type CbrVariant } from './cbr';
+export type { ModelOptions } from './types';
+export {
+  truncateAt,
+  truncateDenseNet,
+  truncateResNet50,
+  type HeadKind,
+  type HeadOptions,
+  type DenseNetLevel,
+  type ResNetLevel,
+} from './surgery';
+export { countParams, countLayerParams, describeModel, defaultStageOf } from './params';
+export type { CountOptions, ModelDescription, StageDescription } from './params';
+export { applyTorchInit, type InitRules, type InitScheme } from './init';
+export { normaliseTorchKey, type TorchParamKind } from './naming';
+export {
+  readSafetensors,
+  parseSafetensors,
+  writeSafetensors,
+  toFloat32,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsFile,
+  type WritableTensor,
+} from './weights/safetensors';
+export {
+  loadTorchvisionWeights,
+  torchStateDictSpec,
+  type LoadTorchOptions,
+  type LoadReport,
+  type TorchParamSpec,
+} from './weights/torchvision';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadLayersModelFromDir,
+  fileSystemHandler,
+  readModelArtifacts,
+} from './weights/tfjs-files';
+export { loadMobileNetV1 } from './weights/mobilenet';
+export {
+  loadKerasResNet50,
+  ensureKerasResNet50,
+  kerasResNet50Manifest,
+  KERAS_RESNET50_PACKAGE,
+  KERAS_RESNET50_TGZ_SHA256,
+  type KerasResNet50,
+  type KerasResNet50Options,
+} from './weights/keras-resnet50';
+export {
+  downloadTorchvisionWeights,
+  TORCHVISION_WEIGHTS,
+  type TorchvisionWeightsName,
+  type DownloadOptions,
+  type DownloadedWeights,
+} from './weights/download';
+export {
+  PRETRAINED_SOURCES,
+  pretrainedSource,
+  preprocessImages,
+  NORMALISATION,
+  TORCHVISION_DENSENET121_SOURCE,
+  TORCHVISION_RESNET50_SOURCE,
+  KERAS_RESNET50_SOURCE,
+  MOBILENET_V1_025_SOURCE,
+  type PretrainedSource,
+  type Preprocessing,
+  type Normalisation,
+} from './weights/sources';
+export { defaultWeightsCacheDir } from './weights/cache';
+export { sha256OfFile } from './weights/sha256';

@@ -1,0 +1,201 @@
+/**
+ * npm run reproduce — executes the figure notebooks headless and exports their figures.
+ *
+ *   npx tsx scripts/reproduce.ts [--profile smoke|quick|full] [--only fig2-roc-vs-prc,...]
+ *                                [--param key=value ...] [--out out/notebooks] [--figures figures] [--no-export]
+ *
+ * For each notebook in notebooks/ (sorted, one at a time): inject the parameters (notebooks/README.md), run
+ * it with the project-local tslab kernel from the notebooks/ folder (so `../lib` imports resolve), and write
+ * the executed copy to --out. Then render every figure the notebooks showed to --figures as SVG and PNG in one
+ * headless Chromium session, and attach the PNGs to the executed notebooks for static viewers.
+ * Exits 1 if any cell failed, any notebook crashed, or export failed.
+ */
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { exportFigures } from '../lib/plots/export';
+import {
+  attachStaticFigures,
+  executeNotebook,
+  FIGURE_SPECS_ENV,
+  findRepoRoot,
+  formatSeconds,
+  injectParameters,
+  installKernel,
+  isKernelInstalled,
+  jupyterEnv,
+  kernelPaths,
+  parseParamArg,
+  readFigureRecords,
+  type FigureRecord,
+  type NotebookJson,
+  type ParameterValue,
+} from '../lib/notebook';
+
+interface Options {
+  profile: string;
+  only?: string;
+  param: string[];
+  out: string;
+  figures: string;
+  export: boolean;
+}
+
+interface NotebookRun {
+  name: string;
+  executedPath: string;
+  specsDir: string;
+  ok: boolean;
+  seconds: number;
+}
+
+async function main(): Promise<number> {
+  const program = new Command()
+    .name('reproduce')
+    .description('Execute the figure notebooks headless and export their figures to SVG and PNG.')
+    .option('--profile <name>', 'parameter profile (smoke | quick | full; see notebooks/README.md)', 'quick')
+    .option('--only <names>', 'comma-separated notebook names (without .ipynb)')
+    .option('--param <key=value>', 'override a parameter (JSON value, else string); repeatable', collect, [] as string[])
+    .option('--out <dir>', 'folder for the executed notebooks', 'out/notebooks')
+    .option('--figures <dir>', 'folder for the static figures', 'figures')
+    .option('--no-export', 'skip the static SVG/PNG export')
+    .parse(process.argv);
+  const options = program.opts<Options>();
+  const root = findRepoRoot(__dirname);
+  const notebooksDir = path.join(root, 'notebooks');
+  const outDir = path.resolve(root, options.out);
+  const figuresDir = path.resolve(root, options.figures);
+  const overrides: Record<string, ParameterValue> = Object.fromEntries(options.param.map(parseParamArg));
+
+  const available = fs
+    .readdirSync(notebooksDir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .map((f) => f.slice(0, -'.ipynb'.length))
+    .sort();
+  let selected = available;
+  if (options.only) {
+    selected = options.only.split(',').map((s) => s.trim().replace(/\.ipynb$/, '')).filter(Boolean);
+    const unknown = selected.filter((n) => !available.includes(n));
+    if (unknown.length > 0) {
+      console.log(`reproduce: no notebook ${unknown.join(', ')} in ${notebooksDir} (have: ${available.join(', ')})`);
+      return 2;
+    }
+  }
+  if (selected.length === 0) {
+    console.log(`reproduce: no notebooks in ${notebooksDir}`);
+    return 2;
+  }
+
+  const kernel = kernelPaths(root);
+  if (!isKernelInstalled(kernel)) {
+    console.log(`Installing the project-local tslab kernel in ${kernel.prefix} ...`);
+    installKernel(kernel);
+  }
+
+  // Parameterise everything first, so a typo in --param fails before any kernel starts.
+  const prepared = selected.map((name) => {
+    const source = JSON.parse(fs.readFileSync(path.join(notebooksDir, `${name}.ipynb`), 'utf8')) as NotebookJson;
+    return { name, nb: injectParameters(source, { profile: options.profile, overrides, notebook: `${name}.ipynb` }) };
+  });
+
+  fs.mkdirSync(outDir, { recursive: true });
+  const started = Date.now();
+  const runs: NotebookRun[] = [];
+  for (const [i, { name, nb }] of prepared.entries()) {
+    const executedPath = path.join(outDir, `${name}.ipynb`);
+    const specsDir = path.join(outDir, '.figure-specs', name);
+    fs.rmSync(specsDir, { recursive: true, force: true });
+    fs.writeFileSync(executedPath, JSON.stringify(nb, null, 1));
+    console.log(`[${i + 1}/${prepared.length}] ${name} (profile ${options.profile}) ...`);
+    const result = await executeNotebook({
+      notebookPath: executedPath,
+      cwd: root,
+      env: { ...jupyterEnv(kernel), [FIGURE_SPECS_ENV]: specsDir, RETHINK_PROFILE: options.profile },
+      onCell: (p) =>
+        console.log(`    cell ${p.cell}/${p.total} ${formatSeconds(p.seconds)} (notebook ${formatSeconds(p.elapsed)})`),
+    });
+    runs.push({ name, executedPath, specsDir, ok: result.ok, seconds: result.seconds });
+    if (result.ok) {
+      console.log(`    ok in ${formatSeconds(result.seconds)} -> ${path.relative(root, executedPath)}`);
+    } else if (result.failure) {
+      console.log(`    FAILED in cell ${result.failure.cellIndex} after ${formatSeconds(result.seconds)}:`);
+      console.log(indent(result.failure.source.split('\n').slice(0, 8).join('\n'), '      > '));
+      console.log(indent(result.failure.message, '      '));
+      console.log(`    partial notebook: ${path.relative(root, executedPath)}`);
+    } else {
+      console.log(`    FAILED (kernel/driver) after ${formatSeconds(result.seconds)}:\n${indent(result.crash ?? '', '      ')}`);
+    }
+  }
+
+  let exportOk = true;
+  if (options.export) exportOk = await exportAll(runs, figuresDir, root);
+
+  const failed = runs.filter((r) => !r.ok);
+  console.log(
+    `reproduce: ${runs.length - failed.length}/${runs.length} notebooks ok in ${formatSeconds((Date.now() - started) / 1000)}` +
+      (failed.length ? `; failed: ${failed.map((r) => r.name).join(', ')}` : ''),
+  );
+  return failed.length === 0 && exportOk ? 0 : 1;
+}
+
+async function exportAll(runs: NotebookRun[], figuresDir: string, root: string): Promise<boolean> {
+  const owner = new Map<string, string>();
+  const records: Array<{ run: NotebookRun; record: FigureRecord }> = [];
+  for (const run of runs) {
+    for (const record of readFigureRecords(run.specsDir)) {
+      const previous = owner.get(record.name);
+      if (previous && previous !== run.name) {
+        console.log(`reproduce: figure name "${record.name}" is used by both ${previous} and ${run.name}`);
+        return false;
+      }
+      owner.set(record.name, run.name);
+      records.push({ run, record });
+    }
+  }
+  if (records.length === 0) return true;
+  const t0 = Date.now();
+  console.log(`Exporting ${records.length} figure(s) to ${path.relative(root, figuresDir) || '.'} ...`);
+  try {
+    await exportFigures(
+      records.map(({ record }) => ({
+        spec: record.spec,
+        basePath: path.join(figuresDir, record.name),
+        width: record.width,
+        height: record.height,
+      })),
+      { onExported: (files) => console.log(`    ${files.map((f) => path.relative(root, f)).join(', ')}`) },
+    );
+  } catch (err) {
+    console.log(`reproduce: figure export failed: ${(err as Error).message}`);
+    return false;
+  }
+  for (const run of runs) {
+    const names = records.filter((r) => r.run === run).map((r) => r.record.name);
+    if (names.length === 0 || !fs.existsSync(run.executedPath)) continue;
+    const pngs = new Map(names.map((n) => [n, fs.readFileSync(path.join(figuresDir, `${n}.png`))]));
+    const nb = JSON.parse(fs.readFileSync(run.executedPath, 'utf8')) as NotebookJson;
+    attachStaticFigures(nb, pngs);
+    fs.writeFileSync(run.executedPath, JSON.stringify(nb, null, 1));
+  }
+  console.log(`    export done in ${formatSeconds((Date.now() - t0) / 1000)}`);
+  return true;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.log(err instanceof Error ? `reproduce: ${err.message}` : err);
+    process.exit(1);
+  },
+);
