@@ -3,6 +3,7 @@
  *
  *   npx tsx scripts/reproduce.ts [--profile smoke|quick|full] [--only fig2-roc-vs-prc,...]
  *                                [--param key=value ...] [--out out/notebooks] [--figures figures] [--no-export]
+ *                                [--summary file.json]
  *
  * For each notebook in notebooks/ (sorted, one at a time): inject the parameters (notebooks/README.md), run
  * it with the project-local tslab kernel from the notebooks/ folder (so `../lib` imports resolve), and write
@@ -39,6 +40,7 @@ interface Options {
   out: string;
   figures: string;
   export: boolean;
+  summary?: string;
 }
 
 interface NotebookRun {
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
     .option('--out <dir>', 'folder for the executed notebooks', 'out/notebooks')
     .option('--figures <dir>', 'folder for the static figures', 'figures')
     .option('--no-export', 'skip the static SVG/PNG export')
+    .option('--summary <file>', 'write {passed, failed, notebooks} as JSON (used by npm test for its closing count)')
     .parse(process.argv);
   const options = program.opts<Options>();
   const root = findRepoRoot(__dirname);
@@ -131,6 +134,15 @@ async function main(): Promise<number> {
   if (options.export) exportOk = await exportAll(runs, figuresDir, root);
 
   const failed = runs.filter((r) => !r.ok);
+  if (options.summary) {
+    const summary = {
+      passed: runs.length - failed.length + (exportOk ? 1 : 0),
+      failed: failed.length + (exportOk ? 0 : 1),
+      notebooks: runs.map((r) => ({ name: r.name, ok: r.ok, seconds: r.seconds })),
+      figureExport: exportOk,
+    };
+    fs.writeFileSync(path.resolve(root, options.summary), JSON.stringify(summary, null, 2));
+  }
   console.log(
     `reproduce: ${runs.length - failed.length}/${runs.length} notebooks ok in ${formatSeconds((Date.now() - started) / 1000)}` +
       (failed.length ? `; failed: ${failed.map((r) => r.name).join(', ')}` : ''),
