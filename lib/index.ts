@@ -13,3 +13,4 @@ export * from './metrics/index';
 export * from './plots/index';
 export * from './notebook/index';
 export * from './toy/index';
+export * from './report/index';

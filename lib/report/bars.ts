@@ -1,0 +1,171 @@
+/**
+ * Turn report cells into the input of `groupedBarFigure` (lib/plots): one panel per metric, bars = the paper's
+ * legend entries, x groups = labels (CheXpert figures) or training fractions (COVID figures), and the paper's
+ * own value drawn as a marker on each bar that has one. A bar that could not be run keeps its slot and says why.
+ */
+import type { GroupedBarInput } from '../plots/grouped-bar';
+import { distinct, statusText, validateCells } from './cells';
+import { joinWithPaper } from './join';
+import { contenderName, formatFraction, labelAbbreviation } from './labels';
+import type { CellResult, FigureId, Metric, PaperValue } from './types';
+
+export interface BarPanelOptions {
+  figure: FigureId;
+  metric: Metric;
+  /**
+   * x axis: one group per label (Figs. 3, 7: series = bars), per training fraction (series = bars), or per bar
+   * (model, truncation; Figs. 4, 6 with one label: series = init × fraction, so a few colours cover the figure).
+   */
+  groupBy: 'label' | 'fraction' | 'bar';
+  /** Keep only this fraction (label-grouped panels of a multi-fraction grid). */
+  fraction?: number;
+  /** Keep only this label (fraction-grouped panels of a multi-label grid). */
+  label?: string;
+  /** Paper values to draw as markers where a bar matches one. */
+  paper?: PaperValue[];
+  /** Include the init in bar names (default: only when the panel has both TL and RI bars). */
+  withInit?: boolean;
+  title?: string;
+  yRange?: [number, number];
+}
+
+/** A legend-sized reason: the part before any parenthesised detail, at most 48 characters. */
+export function shortReason(reason: string): string {
+  const head = reason.split(' (')[0].trim();
+  return head.length > 48 ? `${head.slice(0, 47)}…` : head;
+}
+
+export function barPanel(cells: readonly CellResult[], options: BarPanelOptions): GroupedBarInput {
+  validateCells(cells);
+  const inPanel = cells.filter(
+    (c) =>
+      c.figure === options.figure &&
+      c.metric === options.metric &&
+      (options.fraction === undefined || formatFraction(c.fraction) === formatFraction(options.fraction)) &&
+      (options.label === undefined || c.label === options.label),
+  );
+  const bothInits = distinct(inPanel.map((c) => c.init)).length > 1;
+  const withInit = options.withInit ?? bothInits;
+  const severalFractions = distinct(inPanel.map((c) => formatFraction(c.fraction))).length > 1;
+  const barName = (c: CellResult): string => contenderName(c, withInit);
+  const nameOf = (c: CellResult): string => {
+    if (options.groupBy !== 'bar') return barName(c);
+    const parts = [bothInits || !severalFractions ? c.init : '', severalFractions ? formatFraction(c.fraction) : ''];
+    return parts.filter(Boolean).join(' ');
+  };
+  const groupOf = (c: CellResult): string =>
+    options.groupBy === 'label' ? labelAbbreviation(c.label) : options.groupBy === 'fraction' ? formatFraction(c.fraction) : contenderName(c, false);
+
+  const groupKeys = distinct(inPanel.map(groupOf));
+  const seriesKeys = distinct(inPanel.map(nameOf));
+  const byKey = new Map(inPanel.map((c) => [`${nameOf(c)}|${groupOf(c)}`, c]));
+  const paperByKey = new Map<string, number>();
+  if (options.paper) {
+    for (const row of joinWithPaper(inPanel, options.paper, { includePaperOnly: false })) {
+      if (row.match !== 'matched' || !row.paper) continue;
+      const c = inPanel.find(
+        (x) => contenderName(x) === row.contender && x.label === row.label && formatFraction(x.fraction) === formatFraction(row.fraction),
+      );
+      if (c) paperByKey.set(`${nameOf(c)}|${groupOf(c)}`, row.paper.mean);
+    }
+  }
+
+  // A series none of whose bars could be run carries the reason in its legend entry (with groupBy 'bar', see
+  // `missingBarsMarkdown` for the caption naming the missing bars).
+  const seriesLabel = (name: string): string => {
+    const mine = inPanel.filter((c) => nameOf(c) === name);
+    if (mine.some((c) => c.status === 'ok')) return name;
+    const reasons = distinct(
+      mine.map((c) => (c.reason ? (c.reason.startsWith(c.status) ? shortReason(c.reason) : `${c.status}: ${shortReason(c.reason)}`) : c.status)),
+    );
+    return `${name} (${reasons.join('; ')})`;
+  };
+
+  const values = seriesKeys.map((s) =>
+    groupKeys.map((g) => {
+      const c = byKey.get(`${s}|${g}`);
+      return c && c.status === 'ok' ? c.mean : null;
+    }),
+  );
+  const errors = seriesKeys.map((s) =>
+    groupKeys.map((g) => {
+      const c = byKey.get(`${s}|${g}`);
+      return c && c.status === 'ok' && c.n >= 2 ? c.spread : null;
+    }),
+  );
+  const input: GroupedBarInput = {
+    groups: groupKeys,
+    series: seriesKeys.map(seriesLabel),
+    values,
+    // No error bars at all when no bar averages two runs (single-seed profiles).
+    ...(errors.some((row) => row.some((e) => e !== null)) ? { errors } : {}),
+    yTitle: options.metric,
+    missingNote: 'n/a',
+  };
+  if (options.title !== undefined) input.title = options.title;
+  if (options.yRange !== undefined) input.yRange = options.yRange;
+  if (paperByKey.size > 0) {
+    input.reference = {
+      name: 'paper (2021, digitised)',
+      values: seriesKeys.map((s) => groupKeys.map((g) => paperByKey.get(`${s}|${g}`) ?? null)),
+    };
+  }
+  return input;
+}
+
+export interface FigurePanelsOptions {
+  figure: FigureId;
+  groupBy: 'label' | 'fraction' | 'bar';
+  paper?: PaperValue[];
+  /** e.g. 'Fig. 4 — TL vs RI, COVID'; the metric and the error-bar meaning are appended. */
+  title: string;
+  /** Puts SYNTHETIC in every title. */
+  synthetic?: boolean;
+  /** Base name of the exported files; `-auroc` / `-auprc` is appended. */
+  name: string;
+}
+
+/** The paper-style pair of charts (AUROC, AUPRC) of a figure. */
+export function figurePanels(
+  cells: readonly CellResult[],
+  options: FigurePanelsOptions,
+): Array<{ metric: Metric; name: string; input: GroupedBarInput }> {
+  return (['AUROC', 'AUPRC'] as Metric[]).map((metric) => {
+    const title =
+      `${options.synthetic ? 'SYNTHETIC DATA — ' : ''}${options.title}: ${metric} ` +
+      `(mean ± SD over seeds${options.paper ? '; ◆ paper, digitised' : ''})`;
+    // A single-label dataset (COVID, or the synthetic stand-in on a CheXpert figure) has one label group: put the
+    // bars on x instead, so each has a legend-free slot with its name under it.
+    const labels = distinct(cells.filter((c) => c.figure === options.figure).map((c) => c.label));
+    const groupBy = options.groupBy === 'label' && labels.length === 1 ? 'bar' : options.groupBy;
+    const panel: BarPanelOptions = { figure: options.figure, metric, groupBy, title };
+    if (options.paper) panel.paper = options.paper;
+    return { metric, name: `${options.name}-${metric.toLowerCase()}`, input: barPanel(cells, panel) };
+  });
+}
+
+/**
+ * A caption for a figure's charts naming every bar that has no value, grouped by reason, so what is missing is
+ * said next to the figure (the charts mark each empty slot).
+ */
+export function missingBarsMarkdown(cells: readonly CellResult[]): string {
+  const missing = cells.filter((c) => c.status !== 'ok' && c.metric === 'AUROC');
+  if (missing.length === 0) return '';
+  const withInit = distinct(cells.map((c) => c.init)).length > 1;
+  const nameOf = (c: CellResult): string => contenderName(c, withInit);
+  const byReason = new Map<string, Map<string, string[]>>();
+  for (const c of missing) {
+    const reason = statusText(c.status, c.reason);
+    const bars = byReason.get(reason) ?? new Map<string, string[]>();
+    const fractions = bars.get(nameOf(c)) ?? [];
+    if (c.fraction !== undefined) fractions.push(formatFraction(c.fraction));
+    bars.set(nameOf(c), fractions);
+    byReason.set(reason, bars);
+  }
+  const lines = ['**Empty slots in the charts:**'];
+  for (const [reason, bars] of byReason) {
+    const names = [...bars].map(([name, fractions]) => (fractions.length ? `${name} (${distinct(fractions).join(', ')})` : name));
+    lines.push(`- ${names.join(', ')} — ${reason}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,67 @@
+/**
+ * Child-process entry of `figureJob` (figure-job.ts): plans the grid, trains what is missing when asked, reads the
+ * results store, and writes JSON lines to stdout — `{"type":"progress",...}` while training, then one
+ * `{"type":"result","data":...}` — or `{"type":"error",...}` and exit code 1.
+ *
+ * Why a child process: the notebook kernel (tslab) type-checks everything a cell imports with its own
+ * TypeScript 5.0, and the training stack (tfjs backends, wasm kernels) is neither needed in the kernel nor
+ * guaranteed to compile there; here it runs under tsx like the CLI. Usage:
+ *   tsx lib/report/figure-job-main.ts '<FigureJobRequest as JSON>'
+ */
+import { getGrid } from '../experiments/grids';
+import { getProfile } from '../experiments/profiles';
+import { loadFigureData, progressFromEvents, runMissing, type FigureData, type FigureDataOptions } from './figure-data';
+import type { FigureJobRequest, FigureJobResult } from './figure-job';
+
+function emit(message: unknown): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+function toResult(data: FigureData, trained?: FigureJobResult['trained']): FigureJobResult {
+  const result: FigureJobResult = {
+    cells: data.cells.map((c) => ({ ...c, mean: Number.isFinite(c.mean) ? c.mean : null })),
+    provenance: data.provenance,
+    testCounts: data.testCounts,
+    missing: data.missing,
+    fractions: data.fractions,
+    fractionNote: data.fractionNote,
+    dataset: { id: data.plan.dataset.id, title: data.plan.dataset.title, synthetic: data.plan.dataset.synthetic, labelNames: data.plan.dataset.labelNames },
+    storedRuns: data.records.length,
+  };
+  if (trained) result.trained = trained;
+  return result;
+}
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '') as FigureJobRequest;
+  const options: FigureDataOptions = {
+    grid: getGrid(request.grid),
+    dataset: request.dataset,
+    profile: getProfile(request.profile),
+    seeds: request.seeds,
+    storeDir: request.storeDir,
+  };
+  if (request.weights) options.weights = request.weights;
+  if (request.title) options.title = request.title;
+  if (request.notRunReason) options.notRunReason = request.notRunReason;
+  if (request.notes) options.notes = request.notes;
+  if (!request.runMissing) {
+    emit({ type: 'result', data: toResult(await loadFigureData(options)) });
+    return;
+  }
+  const onEvent = progressFromEvents((done, total, note) => emit({ type: 'progress', done, total, note }));
+  const { data, run } = await runMissing({ ...options, workers: request.workers ?? 1, onEvent });
+  emit({
+    type: 'result',
+    data: toResult(data, { ok: run.ok, failed: run.failed, unavailable: run.unavailable, alreadyDone: run.alreadyDone, wallSeconds: run.wallSeconds }),
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const e = err as Error;
+    emit({ type: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(err), details: (e as { details?: unknown })?.details });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,56 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIG7 } from '../../lib/experiments/grids';
+import { FigureJobError, figureJob, jobCells } from '../../lib/report';
+
+// The figure notebooks' data path end to end: a child process plans the grid and reads the (empty) store.
+describe('figureJob', () => {
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'report-job-'));
+
+  it('lists every bar of the grid with why it has no value, and the data it would run on', async () => {
+    const result = await figureJob({
+      grid: 'fig7',
+      dataset: { id: 'synthetic-cxr', options: { n: 40 } },
+      profile: 'quick',
+      seeds: 1,
+      storeDir,
+      runMissing: false,
+      notRunReason: 'not in the store',
+    });
+    const cells = jobCells(result);
+    expect(cells).toHaveLength(FIG7.cells.length * 1 * 1 * 2); // cells x fractions x labels x metrics
+    expect(cells.every((c) => c.status !== 'ok' && Number.isNaN(c.mean) && c.reason)).toBe(true);
+    // Runs that can happen here are "not in the store"; the others carry the runner's unavailability reason.
+    const reasons = new Set(cells.map((c) => (c.reason === 'not in the store' ? 'not run' : c.reason!.split(' (')[0])));
+    expect(reasons.has('not run')).toBe(true);
+    expect([...reasons].some((r) => r.startsWith('unavailable'))).toBe(true);
+    expect(result.dataset).toMatchObject({ id: 'synthetic-cxr', synthetic: true, labelNames: ['opacity'] });
+    expect(result.provenance.dataset.synthetic).toBe(true);
+    expect(result.testCounts).toHaveLength(1);
+    expect(result.testCounts[0].positives + result.testCounts[0].negatives).toBeGreaterThan(0);
+    expect(result.storedRuns).toBe(0);
+    expect(result.missing).toBeGreaterThan(0);
+  });
+
+  it('fails with the child\'s error, named', async () => {
+    const job = figureJob({ grid: 'fig99', dataset: { id: 'synthetic-cxr', options: { n: 40 } }, profile: 'quick', seeds: 1, storeDir, runMissing: false });
+    await expect(job).rejects.toThrowError(FigureJobError);
+    await expect(job).rejects.toThrowError(/figure job for grid 'fig99' failed: ConfigError: unknown grid 'fig99'/);
+  });
+});
+
+describe('figureJob fractions', () => {
+  it('uses the grid\'s own fractions when it fixes them, the runner\'s ladder otherwise', async () => {
+    const storeDir = mkdtempSync(path.join(tmpdir(), 'report-job-'));
+    const base = { dataset: { id: 'synthetic-cxr', options: { n: 200 } }, profile: 'quick', seeds: 1, storeDir, runMissing: false };
+    const fixed = await figureJob({ ...base, grid: 'fig3' });
+    expect(fixed.fractions).toEqual([1]);
+    expect(fixed.fractionNote).toBe('training fractions: 100% (fixed by the grid)');
+    expect(new Set(jobCells(fixed).map((c) => c.fraction))).toEqual(new Set([1]));
+    const ladder = await figureJob({ ...base, grid: 'fig6' });
+    expect(ladder.fractions.length).toBeGreaterThan(1);
+    expect(ladder.fractionNote).toMatch(/^training fractions: .*100% \(/);
+  });
+});
