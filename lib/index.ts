@@ -14,3 +14,5 @@ export * from './plots/index';
 export * from './notebook/index';
 export * from './toy/index';
 export * from './report/index';
+export * from './train/index';
+export * from './experiments/index';

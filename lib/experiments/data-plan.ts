@@ -1,0 +1,72 @@
+/**
+ * The data side of a run: dataset loading (memoised per process), the split, the nested training subsets and
+ * per-split label counts. Parent and workers compute the same plan from the same inputs; the split hash in the
+ * run config guards that they agree.
+ */
+import { createHash } from 'node:crypto';
+import { loadDataset, splitDataset, subsampleNested, type Dataset, type DatasetId, type DatasetItem, type Splits } from '../data';
+import { DataError } from '../errors';
+import { canonicalJson } from './hash';
+import type { DatasetRef } from './types';
+
+const datasets = new Map<string, Promise<Dataset>>();
+
+export function loadDatasetCached(ref: DatasetRef): Promise<Dataset> {
+  const key = canonicalJson(ref);
+  let promise = datasets.get(key);
+  if (!promise) {
+    promise = loadDataset(ref.id as DatasetId, ref.options as never);
+    datasets.set(key, promise);
+    promise.catch(() => datasets.delete(key));
+  }
+  return promise;
+}
+
+export const SPLIT_SEED = 0;
+
+export interface SplitChoice {
+  splits: Splits;
+  method: 'source' | 'patient-stratified';
+}
+
+/**
+ * The dataset's own split when every item has one of train/val/test (the COVID set's split_suggested), else a
+ * patient-grouped split stratified on the first label, seed 0, 70/15/15. The split is fixed across seeds:
+ * seeds vary initialisation, batch order and the training subset, not which images are tested on.
+ */
+export function chooseSplit(dataset: Dataset): SplitChoice {
+  const known = new Set(['train', 'val', 'valid', 'validation', 'test']);
+  const sources = new Set(dataset.items.map((item) => item.sourceSplit));
+  const complete = dataset.items.every((item) => item.sourceSplit !== undefined && known.has(item.sourceSplit));
+  const hasAll = ['train', 'test'].every((s) => sources.has(s)) && ['val', 'valid', 'validation'].some((s) => sources.has(s));
+  if (complete && hasAll) return { splits: splitDataset(dataset, { seed: SPLIT_SEED, useSourceSplit: true }), method: 'source' };
+  return {
+    splits: splitDataset(dataset, { seed: SPLIT_SEED, stratifyLabel: 0, groupBy: 'patient' }),
+    method: 'patient-stratified',
+  };
+}
+
+export function trainingSubset(splits: Splits, ladder: number[], fraction: number, seed: number, labelNames: string[]): DatasetItem[] {
+  const subsets = subsampleNested(splits.train, ladder, { seed, labelIndex: 0, labelNames });
+  const subset = subsets.get(fraction);
+  if (!subset) throw new DataError(`fraction ${fraction} is not in the ladder ${JSON.stringify(ladder)}`, { field: 'fraction' });
+  return subset;
+}
+
+/** Counted positives and negatives per label. */
+export function labelCounts(items: DatasetItem[], numLabels: number): { positives: number[]; negatives: number[] } {
+  const positives = new Array<number>(numLabels).fill(0);
+  const negatives = new Array<number>(numLabels).fill(0);
+  for (const item of items) {
+    for (let k = 0; k < numLabels; k++) {
+      if ((item.mask?.[k] ?? 1) !== 1) continue;
+      if (item.labels[k] === 1) positives[k]! += 1;
+      else negatives[k]! += 1;
+    }
+  }
+  return { positives, negatives };
+}
+
+export function idsHash(items: DatasetItem[]): string {
+  return createHash('sha256').update(items.map((i) => i.id).sort().join('\n')).digest('hex');
+}

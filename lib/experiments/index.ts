@@ -1,0 +1,46 @@
+/**
+ * Experiments: the paper's figures as typed grids, run profiles, a resumable multi-process runner and an
+ * append-only results store with provenance, plus aggregation over seeds.
+ */
+export { FIG3, FIG4, FIG6, FIG7, GRIDS, defineGrid, getGrid } from './grids';
+export { QUICK, CPU, PAPER, PROFILES, getProfile } from './profiles';
+export { PAPER_FRACTIONS, FRACTION_LADDERS, MIN_PER_CLASS, defaultFractions, type FractionChoice } from './fractions';
+export { planRuns, seedList, type Plan, type PlanOptions } from './plan';
+export { runGrid, type RunGridOptions, type RunGridResult, type RunnerEvent } from './runner';
+export { executeRun, discardRunState, MAX_STORED_SCORES, type ExecuteOptions } from './execute';
+export { ResultsStore, readResults, readStoreFile, latestByConfig, STORE_FILE, type ReadResult } from './store';
+export {
+  summarizeRuns,
+  gridRows,
+  cellKeyOf,
+  type CellSummary,
+  type LabelSummary,
+  type Spread,
+  type MetricKey,
+  type GridRow,
+} from './aggregate';
+export { exportCsv, exportJson } from './export';
+export { buildModel, checkAvailability, normalizeModelSpec, minInputSize, normalizationFor, type Availability, type WeightsInfo } from './model-factory';
+export { chooseSplit, loadDatasetCached } from './data-plan';
+export { canonicalJson, hashConfig } from './hash';
+export type {
+  ModelId,
+  Truncation,
+  HeadKind,
+  ModelSpec,
+  Init,
+  GridCell,
+  GridSpec,
+  FractionSpec,
+  WeightsPaths,
+  TrainingSettings,
+  ProfileSpec,
+  DatasetRef,
+  RunConfig,
+  RunSpec,
+  RunRecord,
+  RunStatus,
+  TestMetrics,
+  Provenance,
+} from './types';
+export { MODEL_IDS } from './types';

@@ -1,0 +1,102 @@
+/**
+ * Expands grids x fractions x seeds into runs with their full configuration and its hash, under one profile
+ * and dataset. Runs shared by several grids (e.g. Fig. 4's DenseNet121-TL is Fig. 6's Dens-F) have one hash and
+ * run once.
+ */
+import * as path from 'node:path';
+import { ConfigError } from '../errors';
+import type { Dataset } from '../data';
+import { chooseSplit, labelCounts, loadDatasetCached, SPLIT_SEED } from './data-plan';
+import { defaultFractions, type FractionChoice } from './fractions';
+import { checkAvailability, minInputSize, normalizationFor, normalizeModelSpec, type Availability } from './model-factory';
+import { canonicalJson, hashConfig } from './hash';
+import type { DatasetRef, GridSpec, ProfileSpec, RunConfig, RunSpec, WeightsPaths } from './types';
+
+export interface PlanOptions {
+  grids: GridSpec[];
+  dataset: DatasetRef;
+  profile: ProfileSpec;
+  /** Explicit seeds, or a count n meaning seeds 0..n-1 (default: the profile's count). */
+  seeds?: number[] | number;
+  weights?: WeightsPaths;
+  /** Directory for unfinished runs' training state. */
+  workDir: string;
+}
+
+export interface Plan {
+  /** Runs whose weights are here. */
+  runs: RunSpec[];
+  /** Runs that cannot be done on this machine, with the reason (recorded as such, never dropped). */
+  unavailable: Array<{ spec: RunSpec; reason: string }>;
+  dataset: Dataset;
+  fractions: FractionChoice;
+  splitMethod: string;
+  splitHash: string;
+}
+
+export function seedList(seeds: number[] | number | undefined, profile: ProfileSpec): number[] {
+  if (Array.isArray(seeds)) return seeds;
+  const n = seeds ?? profile.seeds;
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`seeds must be a positive integer, got ${n}`, { field: 'seeds' });
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+export async function planRuns(options: PlanOptions): Promise<Plan> {
+  const dataset = await loadDatasetCached(options.dataset);
+  const { splits, method } = chooseSplit(dataset);
+  const counts = labelCounts(splits.train, dataset.labelNames.length);
+  const fractionChoice = defaultFractions(counts.positives, counts.negatives, dataset.labelNames);
+  const seeds = seedList(options.seeds, options.profile);
+  const runs = new Map<string, RunSpec>();
+  const reasons = new Map<string, string>();
+  const availability = new Map<string, Promise<Availability>>();
+  const { profile } = options;
+  for (const grid of options.grids) {
+    const ladder = grid.fractions === 'dataset-default' ? fractionChoice.fractions : [...grid.fractions].sort((a, b) => a - b);
+    for (const cell of grid.cells) {
+      const model = normalizeModelSpec(cell.model);
+      const availabilityKey = canonicalJson({ model, init: cell.init });
+      if (!availability.has(availabilityKey)) availability.set(availabilityKey, checkAvailability(model, cell.init, options.weights ?? {}));
+      const available = await availability.get(availabilityKey)!;
+      for (const fraction of ladder) {
+        for (const seed of seeds) {
+          const config: RunConfig = {
+            dataset: { id: dataset.id, contentHash: dataset.contentHash, labelNames: dataset.labelNames, synthetic: dataset.synthetic },
+            split: { method, hash: splits.hash, seed: SPLIT_SEED },
+            fraction,
+            fractionLadder: ladder,
+            cell: { model, init: cell.init },
+            weights: available.available && available.weights ? { source: available.weights.source, sha256: available.weights.sha256 } : null,
+            pipeline: {
+              size: Math.max(profile.imageSize, minInputSize(model)),
+              channels: profile.channels,
+              fit: profile.fit,
+              normalize: normalizationFor(model),
+              ...(profile.augment ? { augment: profile.augment } : {}),
+            },
+            training: profile.training,
+            seed,
+            profile: profile.id,
+          };
+          const configHash = hashConfig(config);
+          if (runs.has(configHash)) continue;
+          if (!available.available) reasons.set(configHash, available.reason);
+          runs.set(configHash, {
+            configHash,
+            config,
+            grid: grid.id,
+            cellName: cell.name,
+            dataset: options.dataset,
+            weightsPaths: options.weights ?? {},
+            checkpointDir: path.join(options.workDir, configHash.slice(0, 16)),
+          });
+        }
+      }
+    }
+  }
+  const all = [...runs.values()];
+  return {
+    runs: all.filter((r) => !reasons.has(r.configHash)),
+    unavailable: all.filter((r) => reasons.has(r.configHash)).map((spec) => ({ spec, reason: reasons.get(spec.configHash)! })),
+    dataset, fractions: fractionChoice, splitMethod: method, splitHash: splits.hash };
+}

@@ -1,0 +1,162 @@
+/**
+ * The results store: one JSON line per finished (or failed, or unavailable) run in `<dir>/runs.jsonl`.
+ *
+ * Why JSON Lines and not SQLite: the store is committed to git and read by notebooks on a fresh clone, so it
+ * must diff, merge and review as text and need no native module to read. Crash safety comes from how it is
+ * written: each record is one `write` of a complete line to a file opened for appending, followed by fsync.
+ * A crash mid-write can only leave an incomplete LAST line (no trailing newline); readers ignore it and the
+ * next writer truncates it away, so earlier records are never touched. Records are never edited or deleted:
+ * a rerun appends a newer record and readers take the latest per configuration hash.
+ *
+ * One writer at a time: a lock file (`<dir>/runs.lock`, holding the writer's pid) is taken with O_EXCL;
+ * worker processes never write, they send records to the runner, which appends them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, DataError } from '../errors';
+import type { RunRecord } from './types';
+
+export const STORE_FILE = 'runs.jsonl';
+const LOCK_FILE = 'runs.lock';
+
+export interface ReadResult {
+  records: RunRecord[];
+  /** Bytes of an incomplete last line (a write interrupted by a crash), ignored. */
+  tornBytes: number;
+}
+
+/** Read every complete record. A malformed complete line is corruption, not a torn write: it throws. */
+export function readStoreFile(file: string): ReadResult {
+  if (!fs.existsSync(file)) return { records: [], tornBytes: 0 };
+  const text = fs.readFileSync(file, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const records: RunRecord[] = [];
+  text
+    .slice(0, end)
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let record: RunRecord;
+      try {
+        record = JSON.parse(line) as RunRecord;
+      } catch {
+        throw new DataError(`${file}: line ${i + 1} is not valid JSON (the store was edited or corrupted)`, { file, row: i + 1 });
+      }
+      if (record.schema !== 1 || typeof record.configHash !== 'string' || typeof record.status !== 'string') {
+        throw new DataError(`${file}: line ${i + 1} is not a run record (schema ${String(record.schema)})`, { file, row: i + 1 });
+      }
+      records.push(record);
+    });
+  return { records, tornBytes: Buffer.byteLength(text.slice(end), 'utf8') };
+}
+
+/** Read-only access for notebooks and reports: the records of a store directory (or a runs.jsonl path). */
+export function readResults(dirOrFile: string): RunRecord[] {
+  const file = dirOrFile.endsWith('.jsonl') ? dirOrFile : path.join(dirOrFile, STORE_FILE);
+  return readStoreFile(file).records;
+}
+
+/** The newest record per configuration hash, preferring 'ok' over later failures (an ok run is final). */
+export function latestByConfig(records: RunRecord[]): Map<string, RunRecord> {
+  const latest = new Map<string, RunRecord>();
+  for (const record of records) {
+    const previous = latest.get(record.configHash);
+    if (previous?.status === 'ok' && record.status !== 'ok') continue;
+    latest.set(record.configHash, record);
+  }
+  return latest;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ResultsStore {
+  readonly dir: string;
+  readonly file: string;
+  private readonly lockFile: string;
+  private fd: number | null = null;
+
+  private constructor(dir: string) {
+    this.dir = path.resolve(dir);
+    this.file = path.join(this.dir, STORE_FILE);
+    this.lockFile = path.join(this.dir, LOCK_FILE);
+  }
+
+  /** Open for appending: takes the writer lock and drops a torn last line left by a crash. */
+  static open(dir: string): ResultsStore {
+    const store = new ResultsStore(dir);
+    fs.mkdirSync(store.dir, { recursive: true });
+    store.lock();
+    try {
+      store.repairTornTail();
+      store.fd = fs.openSync(store.file, 'a');
+    } catch (error) {
+      store.unlock();
+      throw error;
+    }
+    return store;
+  }
+
+  private lock(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(this.lockFile, 'wx');
+        fs.writeSync(fd, String(process.pid));
+        fs.closeSync(fd);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const pid = Number(fs.readFileSync(this.lockFile, 'utf8'));
+        if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && pid !== process.pid) {
+          throw new ConfigError(`${this.dir}: the results store is in use by process ${pid} (lock ${this.lockFile})`, {
+            file: this.lockFile,
+          });
+        }
+        fs.rmSync(this.lockFile, { force: true }); // stale: its writer is gone
+      }
+    }
+    throw new ConfigError(`${this.dir}: could not take the store lock ${this.lockFile}`, { file: this.lockFile });
+  }
+
+  private unlock(): void {
+    fs.rmSync(this.lockFile, { force: true });
+  }
+
+  private repairTornTail(): void {
+    const { tornBytes } = readStoreFile(this.file);
+    if (tornBytes > 0) {
+      const size = fs.statSync(this.file).size;
+      fs.truncateSync(this.file, size - tornBytes);
+    }
+  }
+
+  records(): RunRecord[] {
+    return readStoreFile(this.file).records;
+  }
+
+  /** Configuration hashes with a finished ('ok') run: these are never recomputed. */
+  finished(): Set<string> {
+    return new Set(this.records().filter((r) => r.status === 'ok').map((r) => r.configHash));
+  }
+
+  append(record: RunRecord): void {
+    if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
+    const line = `${JSON.stringify(record)}\n`;
+    fs.writeSync(this.fd, line);
+    fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      this.fd = null;
+      this.unlock();
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main, EXIT } from '../../lib/cli/main';
+import { ResultsStore } from '../../lib/experiments/store';
+import type { RunRecord } from '../../lib/experiments/types';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtl-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function okRecord(seed: number, auroc: number): RunRecord {
+  return {
+    schema: 1,
+    status: 'ok',
+    configHash: `hash-${seed}`,
+    config: {
+      dataset: { id: 'covid-cohen', contentHash: 'c', labelNames: ['covid19'], synthetic: false },
+      split: { method: 'source', hash: 's', seed: 0 },
+      fraction: 0.25,
+      fractionLadder: [0.25, 0.5, 1],
+      cell: { model: { id: 'cbr-small' }, init: 'RI' },
+      weights: null,
+      pipeline: { size: 121, channels: 3, fit: 'pad-white', normalize: 'imagenet' },
+      training: {} as RunRecord['config']['training'],
+      seed,
+      profile: 'quick',
+    },
+    grid: 'fig4',
+    cellName: 'CBR-Small-RI',
+    seed,
+    startedAt: '2020-01-01T00:00:00.000Z',
+    finishedAt: '2020-01-01T00:01:00.000Z',
+    wallSeconds: 60,
+    test: [{ label: 'covid19', auroc, auprc: auroc - 0.1, ap: auroc - 0.05, positives: 31, negatives: 14, aurocCI: null, auprcCI: null }],
+  };
+}
+
+beforeAll(() => {
+  const store = ResultsStore.open(dir);
+  store.append(okRecord(0, 0.8));
+  store.append(okRecord(1, 0.9));
+  const tl = okRecord(2, 0);
+  tl.config.cell.init = 'TL';
+  store.append({ ...tl, status: 'unavailable', configHash: 'hash-u', cellName: 'CBR-Small-TL', test: undefined, reason: 'unavailable: weights missing' } as RunRecord);
+  store.close();
+});
+
+function capture(): { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  return { out: () => out, err: () => err };
+}
+
+describe('rethink-tl CLI', () => {
+  it.each([[[]], [['run']], [['status']], [['export']], [['prepare']], [['weights']]])('prints help for %j --help and exits 0', async (args) => {
+    const io = capture();
+    expect(await main([...args, '--help'])).toBe(EXIT.ok);
+    expect(io.out()).toMatch(/Usage: rethink-tl/);
+  });
+
+  it('status shows mean ± sd over seeds per cell, and unavailable cells with their reason', async () => {
+    const io = capture();
+    expect(await main(['status', '--store', dir])).toBe(EXIT.ok);
+    expect(io.out()).toMatch(/CBR-Small-RI .*25% +ok +2 +0\.850 ± 0\.071/);
+    expect(io.out()).toMatch(/CBR-Small-TL .*unavailable.*weights missing/);
+  });
+
+  it('export --format csv writes one row per run and label', async () => {
+    const io = capture();
+    expect(await main(['export', '--format', 'csv', '--store', dir])).toBe(EXIT.ok);
+    const lines = io.out().trim().split('\n');
+    expect(lines[0]).toMatch(/^status,grid,cell,model/);
+    expect(lines).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('ok,fig4,CBR-Small-RI,cbr-small'))).toHaveLength(2);
+  });
+
+  it('export --format json gives per-cell summaries', async () => {
+    const io = capture();
+    expect(await main(['export', '--format', 'json', '--store', dir])).toBe(EXIT.ok);
+    const summaries = JSON.parse(io.out()) as Array<{ cellName: string; labels: Array<{ auroc: { mean: number; n: number } | null }> }>;
+    const ri = summaries.find((s) => s.cellName === 'CBR-Small-RI')!;
+    expect(ri.labels[0]!.auroc!.n).toBe(2);
+    expect(ri.labels[0]!.auroc!.mean).toBeCloseTo(0.85, 12);
+  });
+
+  it('exits 2 with a message naming the problem on bad usage', async () => {
+    const io = capture();
+    expect(await main(['run', 'fig99', '--data', 'synthetic-cxr'])).toBe(EXIT.usage);
+    expect(io.err()).toMatch(/unknown grid 'fig99'/);
+    expect(await main(['run', 'fig4', '--data', 'nope'])).toBe(EXIT.usage);
+    expect(io.err()).toMatch(/unknown dataset 'nope'/);
+  });
+
+  it('the bin shim runs the TypeScript CLI', () => {
+    const bin = path.resolve(__dirname, '../../bin/rethink-tl.js');
+    const out = execFileSync(process.execPath, [bin, 'status', '--store', dir], { encoding: 'utf8' });
+    expect(out).toMatch(/CBR-Small-RI/);
+  });
+});

@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { latestByConfig, readResults, readStoreFile, ResultsStore, STORE_FILE } from '../../lib/experiments/store';
+import type { RunRecord } from '../../lib/experiments/types';
+
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'rtl-store-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function record(hash: string, status: RunRecord['status'], seed = 0): RunRecord {
+  return {
+    schema: 1,
+    status,
+    configHash: hash,
+    config: { seed } as RunRecord['config'],
+    grid: 'g',
+    cellName: 'c',
+    seed,
+    startedAt: '2020-01-01T00:00:00.000Z',
+    finishedAt: '2020-01-01T00:00:01.000Z',
+    wallSeconds: 1,
+    ...(status === 'failed' ? { error: { name: 'Error', message: 'boom' } } : {}),
+  };
+}
+
+describe('ResultsStore', () => {
+  it('appends records and never rewrites earlier lines', () => {
+    const dir = tempDir();
+    const store = ResultsStore.open(dir);
+    store.append(record('a', 'ok'));
+    const before = fs.readFileSync(path.join(dir, STORE_FILE), 'utf8');
+    store.append(record('b', 'failed'));
+    store.close();
+    const after = fs.readFileSync(path.join(dir, STORE_FILE), 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect(readResults(dir).map((r) => r.configHash)).toEqual(['a', 'b']);
+  });
+
+  it('survives a write torn by a crash: earlier records intact, torn tail ignored by readers and dropped by the next writer', () => {
+    const dir = tempDir();
+    const file = path.join(dir, STORE_FILE);
+    const store = ResultsStore.open(dir);
+    store.append(record('a', 'ok'));
+    store.append(record('b', 'ok'));
+    store.close();
+    const full = JSON.stringify(record('c', 'ok'));
+    fs.appendFileSync(file, full.slice(0, Math.floor(full.length / 2))); // the crash: half a line, no newline
+
+    const read = readStoreFile(file);
+    expect(read.records.map((r) => r.configHash)).toEqual(['a', 'b']);
+    expect(read.tornBytes).toBeGreaterThan(0);
+
+    const reopened = ResultsStore.open(dir);
+    reopened.append(record('d', 'ok'));
+    reopened.close();
+    expect(readResults(dir).map((r) => r.configHash)).toEqual(['a', 'b', 'd']);
+    expect(readStoreFile(file).tornBytes).toBe(0);
+  });
+
+  it('treats a malformed complete line as corruption and names the line', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, STORE_FILE), `${JSON.stringify(record('a', 'ok'))}\nnot json\n`);
+    expect(() => readResults(dir)).toThrow(/line 2/);
+  });
+
+  it('allows one writer at a time and takes over a stale lock', () => {
+    const dir = tempDir();
+    const store = ResultsStore.open(dir);
+    fs.writeFileSync(path.join(dir, 'runs.lock'), '1'); // pid 1 (init) is alive: a foreign live writer
+    expect(() => ResultsStore.open(dir)).toThrow(/in use by process 1/);
+    fs.writeFileSync(path.join(dir, 'runs.lock'), '999999999'); // no such process: stale
+    const second = ResultsStore.open(dir);
+    second.close();
+    store.close();
+  });
+
+  it('the latest record per run wins, except that a finished run stays finished', () => {
+    const latest = latestByConfig([record('a', 'failed'), record('a', 'ok'), record('a', 'failed'), record('b', 'unavailable'), record('b', 'failed')]);
+    expect(latest.get('a')!.status).toBe('ok');
+    expect(latest.get('b')!.status).toBe('failed');
+  });
+});
