@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import { DATASET_IDS } from '../data';
+import { DATASET_IDS } from '../data/index';
 import { defineGrid, getGrid } from '../experiments/grids';
 import type { DatasetRef, GridSpec, WeightsPaths } from '../experiments/types';
 

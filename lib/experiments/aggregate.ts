@@ -2,7 +2,7 @@
  * Aggregation as the paper's bars show it: per cell (everything but the seed), the mean and spread over seeds
  * of each label's test AUROC / AUPRC / AP, plus a bootstrap CI of that seed-mean over test-set resampling.
  */
-import { auprc, auroc, averagePrecision, bootstrapCI } from '../metrics';
+import { auprc, auroc, averagePrecision, bootstrapCI } from '../metrics/index';
 import { canonicalJson, hashConfig } from './hash';
 import { normalizeModelSpec } from './model-factory';
 import { latestByConfig } from './store';

@@ -4,7 +4,7 @@
  * run config guards that they agree.
  */
 import { createHash } from 'node:crypto';
-import { loadDataset, splitDataset, subsampleNested, type Dataset, type DatasetId, type DatasetItem, type Splits } from '../data';
+import { loadDataset, splitDataset, subsampleNested, type Dataset, type DatasetId, type DatasetItem, type Splits } from '../data/index';
 import { DataError } from '../errors';
 import { canonicalJson } from './hash';
 import type { DatasetRef } from './types';

@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { getBackendInfo } from '../backend';
-import { createBatchSource, type ImagePipelineOptions } from '../data';
+import { getBackendInfo } from '../backend/index';
+import { createBatchSource, type ImagePipelineOptions } from '../data/index';
 import { DataError } from '../errors';
-import { bootstrapCI } from '../metrics';
-import { countParams } from '../models';
+import { bootstrapCI } from '../metrics/index';
+import { countParams } from '../models/index';
 import { clearTrainingState } from '../train/checkpoint';
 import { labelMetrics, predict, type Predictions } from '../train/evaluate';
 import { train } from '../train/loop';
@@ -66,13 +66,13 @@ function testMetrics(p: Predictions, labelNames: string[], seed: number, nBoot: 
   });
 }
 
-export interface ExecuteOptions {
+export interface ExecuteRunOptions {
   onProgress?: (event: TrainProgressEvent) => void;
   /** Bootstrap replicates for the test CIs. */
   bootstrap: number;
 }
 
-export async function executeRun(spec: RunSpec, options: ExecuteOptions): Promise<RunRecord> {
+export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunRecord> {
   const started = new Date();
   const { config } = spec;
   const base = {

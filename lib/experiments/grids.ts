@@ -14,9 +14,9 @@
  * is unresolved (its figure says "pool+linear"); pass head 'gap-linear' in a custom grid to compare.
  */
 import { ConfigError } from '../errors';
-import { MODEL_IDS, type FractionSpec, type GridCell, type GridSpec, type HeadKind, type Init, type ModelSpec, type Truncation } from './types';
+import { MODEL_IDS, type FractionSpec, type GridCell, type GridSpec, type GridHeadKind, type Init, type ModelSpec, type Truncation } from './types';
 
-const HEAD: HeadKind = 'flatten-linear';
+const HEAD: GridHeadKind = 'flatten-linear';
 const CBR_CELLS: Array<[string, ModelSpec]> = [
   ['CBR-LargeT', { id: 'cbr-large-t' }],
   ['CBR-LargeW', { id: 'cbr-large-w' }],

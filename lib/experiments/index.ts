@@ -7,7 +7,7 @@ export { QUICK, CPU, PAPER, PROFILES, getProfile } from './profiles';
 export { PAPER_FRACTIONS, FRACTION_LADDERS, MIN_PER_CLASS, defaultFractions, type FractionChoice } from './fractions';
 export { planRuns, seedList, type Plan, type PlanOptions } from './plan';
 export { runGrid, type RunGridOptions, type RunGridResult, type RunnerEvent } from './runner';
-export { executeRun, discardRunState, MAX_STORED_SCORES, type ExecuteOptions } from './execute';
+export { executeRun, discardRunState, MAX_STORED_SCORES, type ExecuteRunOptions } from './execute';
 export { ResultsStore, readResults, readStoreFile, latestByConfig, STORE_FILE, type ReadResult } from './store';
 export {
   summarizeRuns,
@@ -26,7 +26,7 @@ export { canonicalJson, hashConfig } from './hash';
 export type {
   ModelId,
   Truncation,
-  HeadKind,
+  GridHeadKind,
   ModelSpec,
   Init,
   GridCell,

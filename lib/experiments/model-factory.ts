@@ -27,7 +27,7 @@ import {
   truncateDenseNet,
   truncateResNet50,
   type CbrVariant,
-} from '../models';
+} from '../models/index';
 import type { ImagePipelineOptions } from '../data/types';
 import type { Init, ModelSpec, Truncation, WeightsPaths } from './types';
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import type { Dataset } from '../data';
+import type { Dataset } from '../data/index';
 import { chooseSplit, labelCounts, loadDatasetCached, SPLIT_SEED } from './data-plan';
 import { defaultFractions, type FractionChoice } from './fractions';
 import { checkAvailability, minInputSize, normalizationFor, normalizeModelSpec, type Availability } from './model-factory';

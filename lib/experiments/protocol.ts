@@ -1,5 +1,5 @@
 /** Messages between the runner and its worker processes (child_process IPC, structured-clone JSON). */
-import type { BackendChoice } from '../backend';
+import type { BackendChoice } from '../backend/index';
 import type { TrainProgressEvent } from '../train/types';
 import type { RunRecord, RunSpec } from './types';
 

@@ -5,9 +5,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { initBackend, type BackendChoice } from '../backend';
+import { initBackend, type BackendChoice } from '../backend/index';
 import { ConfigError } from '../errors';
-import { defaultWeightsCacheDir } from '../models';
+import { defaultWeightsCacheDir } from '../models/index';
 import type { TrainProgressEvent } from '../train/types';
 import { discardRunState, executeRun } from './execute';
 import { planRuns, type Plan } from './plan';

@@ -3,7 +3,7 @@
  * and seeds; each (cell, fraction, seed) under a profile and a dataset is one run with one stored record.
  */
 import type { ImagePipelineOptions } from '../data/types';
-import type { AdamOptions, EarlyStoppingOptions, EpochRecord, LabelMetrics, PlateauOptions, SelectionMetric, StopReason } from '../train/types';
+import type { AdamOptions, EarlyStoppingOptions, EpochRecord, EvalLabelMetrics, PlateauOptions, SelectionMetric, StopReason } from '../train/types';
 
 /**
  * Architectures the runner can build.
@@ -33,14 +33,14 @@ export const MODEL_IDS: readonly ModelId[] = [
 /** Truncation level: T1..T3 keep the network through stage 1..3 (DenseNet: transition 1..3), F keeps all stages. */
 export type Truncation = 'T1' | 'T2' | 'T3' | 'F';
 
-export type HeadKind = 'flatten-linear' | 'gap-linear';
+export type GridHeadKind = 'flatten-linear' | 'gap-linear';
 
 export interface ModelSpec {
   id: ModelId;
   /** For densenet121 / resnet50 / resnet50-keras; CBR nets are never truncated. Default 'F'. */
   truncation?: Truncation;
   /** Head after the kept stages (DenseNet / ResNet). CBR nets keep their own GAP -> Dropout -> Linear head. */
-  head?: HeadKind;
+  head?: GridHeadKind;
 }
 
 export type Init = 'TL' | 'RI';
@@ -140,7 +140,7 @@ export interface RunSpec {
   checkpointDir: string;
 }
 
-export interface TestMetrics extends LabelMetrics {
+export interface TestMetrics extends EvalLabelMetrics {
   aurocCI: { lower: number; upper: number } | null;
   auprcCI: { lower: number; upper: number } | null;
 }

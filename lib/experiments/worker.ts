@@ -2,7 +2,7 @@
  * Worker process entry: its own tfjs engine and backend, runs one RunSpec at a time and sends back progress
  * events and the finished record. Started by the runner with child_process.fork (through tsx's CJS hook).
  */
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { executeRun } from './execute';
 import type { FromWorker, ToWorker } from './protocol';
 

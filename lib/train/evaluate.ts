@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchSource } from '../data/types';
-import { auprc, auroc } from '../metrics';
+import { auprc, auroc } from '../metrics/index';
 import { MetricInputError } from '../errors';
 import { inputTensor, microBatches } from './batches';
-import type { LabelMetrics } from './types';
+import type { EvalLabelMetrics } from './types';
 
 export interface Predictions {
   ids: string[];
@@ -94,7 +94,7 @@ export function labelColumn(p: Predictions, label: number): { labels: number[]; 
  * AUROC, trapezoidal AUPRC and AP per label. A label whose counted items lack positives or negatives gets
  * nulls and a note instead of an exception: one degenerate label must not void a run's other labels.
  */
-export function labelMetrics(p: Predictions, labelNames: string[]): LabelMetrics[] {
+export function labelMetrics(p: Predictions, labelNames: string[]): EvalLabelMetrics[] {
   return labelNames.map((label, j) => {
     const column = labelColumn(p, j);
     const positives = column.labels.filter((y) => y === 1).length;

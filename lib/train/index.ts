@@ -9,7 +9,7 @@ export type {
   AdamOptions,
   EarlyStoppingOptions,
   EpochRecord,
-  LabelMetrics,
+  EvalLabelMetrics,
   PlateauOptions,
   SelectionMetric,
   StopReason,

@@ -90,7 +90,7 @@ export interface TrainConfig {
   onProgress?: (event: TrainProgressEvent) => void;
 }
 
-export interface LabelMetrics {
+export interface EvalLabelMetrics {
   label: string;
   /** Null when undefined for this split (a label with no positives or no negatives among counted items). */
   auroc: number | null;
@@ -112,7 +112,7 @@ export interface EpochRecord {
   /** Mean over labels with a defined value; null when none is defined. */
   valMeanAuroc: number | null;
   valMeanAuprc: number | null;
-  val: LabelMetrics[];
+  val: EvalLabelMetrics[];
   seconds: number;
   trainImages: number;
 }
