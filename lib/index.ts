@@ -8,6 +8,7 @@
 export * from './errors';
 export * from './util/random';
 export * from './data/index';
+export * from './backend/index';
 export * from './models/index';
 export * from './metrics/index';
 export * from './plots/index';

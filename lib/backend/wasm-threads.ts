@@ -11,6 +11,7 @@
  *     os.cpus() report 2 x threads entries until the pool exists.
  * Both patches are restored before this function returns.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import os = require('os');
 import * as path from 'path';
@@ -43,8 +44,15 @@ function writeWorkerScript(wasmDir: string): string {
   const patched = wasmWorkerContents
     .replace(BLOB_IMPORT_BRANCH, `importScripts(${JSON.stringify(mainScript)});`)
     .replace(/\n/g, '\\n');
-  const file = path.join(os.tmpdir(), `rethink-tl-wasm-worker-${process.pid}.js`);
-  fs.writeFileSync(file, patched);
+  // Named by content, so every process reuses one file instead of leaving one per run in the temp dir;
+  // written under a unique name and renamed, so concurrent starts never see a half-written script.
+  const digest = crypto.createHash('sha256').update(patched).digest('hex').slice(0, 16);
+  const file = path.join(os.tmpdir(), `rethink-tl-wasm-worker-${digest}.js`);
+  if (!fs.existsSync(file)) {
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, patched);
+    fs.renameSync(partial, file);
+  }
   return file;
 }
 

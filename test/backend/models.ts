@@ -8,14 +8,32 @@
 import * as tf from '@tensorflow/tfjs';
 
 type Sym = tf.SymbolicTensor;
+
+// Every initializer is seeded, so a model built twice has the same weights (tests must be repeatable).
+let nextSeed = 1000;
+const seeded = {
+  kernel: () => tf.initializers.glorotNormal({ seed: nextSeed++ }),
+  bias: () => tf.initializers.randomNormal({ seed: nextSeed++, stddev: 0.05 }),
+};
 const apply = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
 const bn = (x: Sym): Sym => apply(tf.layers.batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9 }), x);
 const relu = (x: Sym): Sym => apply(tf.layers.reLU(), x);
 const conv = (x: Sym, filters: number, k: number, stride = 1, bias = false): Sym =>
-  apply(tf.layers.conv2d({ filters, kernelSize: k, strides: stride, padding: 'valid', useBias: bias, kernelInitializer: 'glorotNormal', biasInitializer: 'randomNormal' }), x);
+  apply(
+    tf.layers.conv2d({
+      filters,
+      kernelSize: k,
+      strides: stride,
+      padding: 'valid',
+      useBias: bias,
+      kernelInitializer: seeded.kernel(),
+      biasInitializer: seeded.bias(),
+    }),
+    x,
+  );
 const pad = (x: Sym, p: number): Sym => apply(tf.layers.zeroPadding2d({ padding: p }), x);
 const head = (x: Sym, classes: number): Sym =>
-  apply(tf.layers.dense({ units: classes }), apply(tf.layers.dropout({ rate: 0.1, seed: 7 }), apply(tf.layers.globalAveragePooling2d({}), x)));
+  apply(tf.layers.dense({ units: classes, kernelInitializer: seeded.kernel() }), apply(tf.layers.dropout({ rate: 0.1, seed: 7 }), apply(tf.layers.globalAveragePooling2d({}), x)));
 
 export function tinyCbr(size = 29, classes = 3): tf.LayersModel {
   const input = tf.input({ shape: [size, size, 3] });

@@ -38,23 +38,25 @@ function channelMoments(args: { inputs: { x?: TensorInfo }; backend: KernelBacke
   const varOut = b.makeOutput([c], 'float32');
   const xs = b.typedArrayFromHeap(x);
   const n = xs.length / c;
+  // One pass over data shifted by each channel's first value (the "shifted data" variance algorithm): with
+  // float64 sums this avoids the cancellation of E[x²]-μ² for channels whose mean is far from 0.
+  const shift = new Float64Array(c);
+  for (let k = 0; k < c; k++) shift[k] = xs[k];
   const sum = new Float64Array(c);
-  for (let i = 0; i < xs.length; i += c) for (let k = 0; k < c; k++) sum[k] += xs[i + k];
-  const mean = new Float64Array(c);
-  for (let k = 0; k < c; k++) mean[k] = sum[k] / n;
-  // Second pass about the mean: no cancellation, unlike E[x²]-μ².
   const sq = new Float64Array(c);
   for (let i = 0; i < xs.length; i += c) {
     for (let k = 0; k < c; k++) {
-      const d = xs[i + k] - mean[k];
+      const d = xs[i + k] - shift[k];
+      sum[k] += d;
       sq[k] += d * d;
     }
   }
   const m = b.typedArrayFromHeap(meanOut);
   const v = b.typedArrayFromHeap(varOut);
   for (let k = 0; k < c; k++) {
-    m[k] = mean[k];
-    v[k] = sq[k] / n;
+    const meanShifted = sum[k] / n;
+    m[k] = shift[k] + meanShifted;
+    v[k] = Math.max(0, sq[k] / n - meanShifted * meanShifted);
   }
   return [meanOut, varOut];
 }
