@@ -45,8 +45,11 @@ async function main(): Promise<void> {
   if (request.title) options.title = request.title;
   if (request.notRunReason) options.notRunReason = request.notRunReason;
   if (request.notes) options.notes = request.notes;
-  if (!request.runMissing) {
-    emit({ type: 'result', data: toResult(await loadFigureData(options)) });
+  // Read first: when nothing is missing the store is never opened for writing, so a notebook can render while
+  // a runner (which holds the single-writer lock) fills other cells of the same store.
+  const stored = await loadFigureData(options);
+  if (!request.runMissing || stored.missing === 0) {
+    emit({ type: 'result', data: toResult(stored) });
     return;
   }
   const onEvent = progressFromEvents((done, total, note) => emit({ type: 'progress', done, total, note }));
