@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { assertBatchFitsWasmHeap, estimateActivationBytesPerImage, estimateFixedTrainingBytes } from '../backend/memory';
 import type { Batch } from '../data/types';
 import { TorchAdam } from './adam';
 import { inputTensor, labelTensor, microBatches } from './batches';
@@ -34,6 +35,21 @@ function validate(config: TrainConfig): void {
   if (outputs !== config.labelNames.length) {
     fail('model', `outputs ${outputs} values per image but there are ${config.labelNames.length} labels`);
   }
+}
+
+/**
+ * Running out of the 4 GiB wasm heap is not a catchable error (the process aborts with "memory access out of
+ * bounds"), so on wasm check the static estimate before the first step and fail with a message that says what
+ * micro-batch would fit.
+ */
+function guardWasmHeap(model: tf.LayersModel, microBatch: number): void {
+  if (tf.getBackend() !== 'wasm') return;
+  assertBatchFitsWasmHeap({
+    batch: microBatch,
+    bytesPerImage: estimateActivationBytesPerImage(model),
+    fixedBytes: estimateFixedTrainingBytes(model),
+    modelLabel: `${model.name} at input ${JSON.stringify(model.inputs[0]?.shape.slice(1))}`,
+  });
 }
 
 function selectionValue(record: EpochRecord, selectBy: SelectionMetric): number {
@@ -110,6 +126,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         step += 1;
         if (stepsPerEpoch === null && step === 1 && batch.size > 0) {
           stepsPerEpoch = Math.ceil(config.train.numItems / batch.size);
+          guardWasmHeap(model, Math.min(config.microBatchSize ?? batch.size, batch.size));
         }
         const counted = countedEntries(batch.mask, batch.y.length);
         if (counted > 0) {
