@@ -64,3 +64,6 @@ export {
   type PrepareResult,
   type SourceFile,
 } from './prepare-covid';
+export { decodeAndFit, decodeAndFitTraced, type DecodePath, type FittedImage } from './image/pipeline';
+export { resizeBilinearGray8, fitSquareGray8, fitGeometry } from './image/resize';
+export { decodePngGray8, decodePngGray8Sync, hasPngSignature } from './image/png-gray8';

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { ImagePipelineOptions } from '../types';
 import type { GrayImage } from './decode';
+import { fitSquareGray8 } from './resize';
 
 export type Fit = ImagePipelineOptions['fit'];
 
@@ -11,11 +12,14 @@ export type Fit = ImagePipelineOptions['fit'];
  *   the one-pixel seam at the border;
  * - 'center-crop': resize the shorter side to `side`, crop the centre (torchvision Resize + CenterCrop);
  * - 'stretch': resize both axes to `side`, ignoring aspect.
- * The kernel is libvips 'linear' (antialiased when shrinking, like PIL BILINEAR in torchvision's Resize) unless
- * the caller asks for another (the COVID prepare step uses lanczos3, as PIL LANCZOS did).
+ * The default 'linear' kernel is PIL's BILINEAR (what torchvision's Resize applies to PIL images), computed in
+ * JS (resize.ts) with the same geometry as the libvips path; it matches the fast PNG path in pipeline.ts pixel
+ * for pixel and avoids libvips' per-call overhead. Other kernels go through libvips (the COVID prepare step
+ * uses lanczos3, as PIL LANCZOS did).
  */
 export async function fitSquare(image: GrayImage, side: number, fit: Fit, kernel: keyof sharp.KernelEnum = 'linear'): Promise<Uint8Array> {
   if (image.width === side && image.height === side) return image.data;
+  if (kernel === 'linear') return fitSquareGray8(image, side, fit);
   const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } })
     .resize(side, side, resizeOptions(fit, kernel))
     .toColourspace('b-w')
