@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getBackendInfo } from '../backend/index';
-import { createBatchSource, type ImagePipelineOptions } from '../data/index';
+import { createBatchSource, PIPELINE_VERSION, type ImagePipelineOptions } from '../data/index';
 import { DataError } from '../errors';
 import { bootstrapCI } from '../metrics/index';
 import { countParams } from '../models/index';
@@ -158,6 +158,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
         ? { source: availability.weights.source, title: availability.weights.title, sha256: availability.weights.sha256, caveats: availability.weights.caveats }
         : null,
       model: { inputSize: pipeline.size, params: countParams(model) },
+      imagePipelineVersion: PIPELINE_VERSION,
     };
     const finished = new Date();
     const record: RunRecord = {

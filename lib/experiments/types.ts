@@ -165,6 +165,11 @@ export interface Provenance {
   weights: { source: string; title: string; sha256: string | null; caveats: string[] } | null;
   /** params: learnable weights, torch's count (no BatchNorm running statistics). */
   model: { inputSize: number; params: number };
+  /**
+   * lib/data's PIPELINE_VERSION (decode/resize arithmetic). Not part of the config hash, so a stored run stays
+   * valid across pipeline changes; this field says which pixels it saw. Absent in records made before v2.
+   */
+  imagePipelineVersion?: number;
 }
 
 export type RunStatus = 'ok' | 'failed' | 'unavailable';
