@@ -14,8 +14,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 
-/** Debian's Python with jupyter-client/nbconvert; the `python3` on PATH may be a pyenv without them. */
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+/**
+ * The Python that has jupyter-client and nbclient: Debian's by default, because the `python3` on PATH may be a
+ * pyenv/conda without them; RETHINK_PYTHON points elsewhere (a pip-installed Jupyter, macOS).
+ */
+export const SYSTEM_PYTHON = process.env.RETHINK_PYTHON || '/usr/bin/python3';
 export const KERNEL_NAME = 'tslab';
 
 /** The repository root: the nearest ancestor of `from` holding a package.json named rethink-tl. */
