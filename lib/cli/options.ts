@@ -27,6 +27,23 @@ export function sharedDir(): string | null {
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
+/** Loader options that are lists: a single value still means a one-element list. */
+const LIST_OPTIONS = new Set(['labels', 'labelColumns']);
+
+function parseOptionValue(key: string, raw: string): unknown {
+  if (raw.startsWith('[') || raw.startsWith('{')) {
+    try {
+      return JSON.parse(raw);
+    } catch (err) {
+      throw new ConfigError(`--data-option ${key}: not valid JSON: ${(err as Error).message}`, { field: key });
+    }
+  }
+  if (LIST_OPTIONS.has(key) || raw.includes(',')) return raw.split(',').map((v) => v.trim()).filter(Boolean);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  if (raw !== '' && !Number.isNaN(Number(raw))) return Number(raw);
+  return raw;
+}
+
 export function parseDataset(id: string, root: string | undefined, extra: string[]): DatasetRef {
   if (!(DATASET_IDS as readonly string[]).includes(id)) {
     throw new ConfigError(`--data: unknown dataset '${id}' (known: ${DATASET_IDS.join(', ')})`, { field: 'data' });
@@ -37,7 +54,7 @@ export function parseDataset(id: string, root: string | undefined, extra: string
     if (eq <= 0) throw new ConfigError(`--data-option expects key=value, got '${pair}'`, { field: 'data-option' });
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
-    options[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw.includes(',') ? raw.split(',') : raw;
+    options[key] = parseOptionValue(key, raw);
   }
   let resolvedRoot = root;
   if (!resolvedRoot && id === 'covid-cohen') {
