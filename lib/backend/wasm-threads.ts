@@ -13,10 +13,13 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import os = require('os');
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors';
+
+// The real module object, not an esModuleInterop copy: its cpus() is patched below and emscripten calls it.
+// (`import os = require('os')` would do the same but tslab compiles notebook imports as ES modules.)
+const os: typeof import('os') = require('os');
 
 const BLOB_IMPORT_BRANCH =
   'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}else{var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)}';

@@ -96,7 +96,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
     }
     const trainItems = trainingSubset(splits, config.fractionLadder, config.fraction, config.seed, dataset.labelNames);
     const availability = await checkAvailability(config.cell.model, config.cell.init, spec.weightsPaths);
-    if (!availability.available) {
+    if (availability.available === false) {
       return { ...base, status: 'unavailable', finishedAt: new Date().toISOString(), wallSeconds: 0, reason: availability.reason };
     }
     const pipeline: ImagePipelineOptions = config.pipeline;

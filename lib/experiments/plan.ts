@@ -80,7 +80,7 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
           };
           const configHash = hashConfig(config);
           if (runs.has(configHash)) continue;
-          if (!available.available) reasons.set(configHash, available.reason);
+          if (available.available === false) reasons.set(configHash, available.reason);
           runs.set(configHash, {
             configHash,
             config,

@@ -74,6 +74,24 @@ describe.skipIf(!haveJupyter)('executeNotebook with the project tslab kernel', (
     expect(readFigureRecords(specsDir).map((r) => (r.spec.data[0] as any).y)).toEqual([[0.5]]);
   }, 120_000);
 
+  it('compiles and runs the whole public API (lib/index) under tslab\'s own TypeScript 5.0', async () => {
+    // tslab type-checks every file a cell imports, with TS 5.0 and without strictNullChecks: syntax or
+    // narrowing that our tsc accepts can still fail there (e.g. `import x = require`, `!u.flag` narrowing).
+    const { result, executed } = await run(
+      notebook(
+        'let n: number = 1;',
+        [
+          "import { auroc, countParams, cbr } from './lib/index';",
+          "console.log(`auroc=${auroc([0, 1, 1], [0.1, 0.8, 0.3])} params=${countParams(cbr('small', { numClasses: 1 }))}`);",
+        ].join('\n'),
+      ),
+    );
+    expect(result.failure?.message ?? '').toBe('');
+    expect(result.ok).toBe(true);
+    const text = (executed.cells[1]!.outputs ?? []).map((o) => [o.text ?? []].flat().join('')).join('');
+    expect(text).toContain('auroc=1 params=2113793');
+  }, 180_000);
+
   it('fails on a type error and reports tslab\'s diagnostic for that cell', async () => {
     const { result } = await run(notebook('let n: number = 1;', "const s: string = n;\nconsole.log('never');", 'console.log(2);'));
     expect(result.ok).toBe(false);
