@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 describe('TorchAdam', () => {
-  const golden = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/torch-adam.json'), 'utf8')) as {
+  const golden = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'train-torch-adam.json'), 'utf8')) as {
     cases: Array<{ lr: number; beta1: number; beta2: number; eps: number; weight_decay: number; initial: number[]; grads: number[][]; after: number[][] }>;
   };
   for (const c of golden.cases) {
