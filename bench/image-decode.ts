@@ -7,6 +7,8 @@
  *   (png-gray8.ts: zlib inflate on libuv's thread pool + unfilter; resize.ts: PIL BILINEAR), the rest sharp;
  * - ours, thread-pool inflate: the same fast path with zlib's async `inflate` (libuv thread pool) instead of
  *   `inflateSync`, same images in flight: the alternative the pipeline measured against and did not pick;
+ * - ours, 2-thread decode pool: `decodeAndFit` on two worker threads (decode-pool.ts), what the batch loader
+ *   runs with `decodeThreads: 2`; CPU ms/image includes the worker threads;
  * - sharp one pass: the previous path for these files (libvips decode + resize in one call, thread pool);
  * - PIL: open + convert('L') + resize(BILINEAR), single-threaded, as one torchvision DataLoader worker does it.
  * images/s is wall clock (median run); CPU ms/image is process CPU time (all threads) per image, which stays
@@ -19,7 +21,7 @@ import { promisify } from 'node:util';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { ImageCache, loadDataset } from '../lib/data';
+import { createDecodePool, ImageCache, loadDataset, type DecodePool } from '../lib/data';
 import { fitGray8File } from '../lib/data/image/fit';
 import { decodeAndFitTraced, loadBaseImage, type DecodePath } from '../lib/data/image/pipeline';
 import { decodePngGray8, readPngGray8 } from '../lib/data/image/png-gray8';
@@ -86,6 +88,8 @@ const oursPoolInflate = (files: string[]): Promise<Runs> =>
     }),
   );
 
+const oursDecodePool = (files: string[], decodePool: DecodePool): Promise<Runs> => timed(() => pool(files, (f) => decodePool.decode(f, size, 'stretch')));
+
 const sharpOnePass = (files: string[]): Promise<Runs> => timed(() => pool(files, async (f) => fitGray8File(await readFileCallback(f), size, 'stretch')));
 
 /** Later epochs: the same images read back from the disk cache (filled by a first pass, not timed). */
@@ -121,6 +125,8 @@ async function main(): Promise<void> {
   await ours(files.slice(0, 40));
   await oursPoolInflate(files.slice(0, 40));
   await sharpOnePass(files.slice(0, 20));
+  const decodePool = createDecodePool({ threads: 2 });
+  await oursDecodePool(files.slice(0, 80), decodePool);
   decoders.clear();
   const eligible = files.filter((f) => readPngGray8(readFileSync(f), f) !== undefined);
   const a = await ours(files);
@@ -128,6 +134,8 @@ async function main(): Promise<void> {
   const e = await ours(eligible);
   const p = pil(files);
   const s = await oursPoolInflate(files);
+  const w = await oursDecodePool(files, decodePool);
+  await decodePool.close();
   const v = await sharpOnePass(files);
   const c = await cached(files);
   const rate = (r: Runs): number => n / median(r.seconds);
@@ -141,9 +149,11 @@ async function main(): Promise<void> {
   console.log(row('ours (decodeAndFit)', a, `   decoders: ${[...counted].map(([k, m]) => `${k} ${m / repeats}`).join(', ')}`));
   console.log(`  ${'ours, fast-path files only'.padEnd(26)} ${(eligible.length / median(e.seconds)).toFixed(0).padStart(6)} images/s  ${((median(e.cpu) * 1000) / eligible.length).toFixed(3).padStart(6)} CPU ms/img   (the ${eligible.length} files without an ICC profile)`);
   console.log(row('ours, thread-pool inflate', s));
+  console.log(row('ours, 2-thread decode pool', w));
   console.log(row('sharp one pass (before)', v));
   console.log(row('PIL (1 thread)', p));
   console.log(`  ratio ours / PIL: ${(rate(a) / rate(p)).toFixed(2)}x images/s (target >= 2x), ${(cpuMs(p) / cpuMs(a)).toFixed(2)}x less CPU per image`);
+  console.log(`  ratio ours, 2-thread decode pool / PIL: ${(rate(w) / rate(p)).toFixed(2)}x images/s (target >= 2x), ${(cpuMs(p) / cpuMs(w)).toFixed(2)}x less CPU per image`);
   console.log(row('ours, disk-cache hit', c, '   (epochs after the first; no decode)'));
 }
 

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
 import { createRng, deriveSeed } from '../util/random';
 import { ImageCache } from './image/cache';
+import { createDecodePool, type DecodePool } from './image/decode-pool';
 import { normalizationTables, writeNormalized } from './image/normalize';
 import { loadPipelineImage } from './image/pipeline';
 import type { Batch, BatchSource, BatchSourceOptions, Dataset, DatasetItem } from './types';
@@ -12,6 +13,13 @@ export interface BatchSourceExtras {
   prefetch?: number;
   /** Apply `pipeline.augment` (default true when the pipeline has augmentation). Set false for evaluation. */
   augment?: boolean;
+  /**
+   * Worker threads decoding cache misses (default 0: on the main thread). The source starts its own pool on the
+   * first batch; its idle workers never keep the process alive. Ignored when `decodePool` is given.
+   */
+  decodeThreads?: number;
+  /** A pool shared with other sources (the caller closes it). */
+  decodePool?: DecodePool;
 }
 
 /**
@@ -36,6 +44,13 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
   const tables = normalizationTables(pipeline.normalize, pipeline.channels);
   const augment = options.augment ?? pipeline.augment !== undefined;
   const side = pipeline.size;
+  const decodeThreads = options.decodeThreads ?? 0;
+  if (!Number.isInteger(decodeThreads) || decodeThreads < 0) throw new ConfigError(`decodeThreads must be a non-negative integer, got ${decodeThreads}`, { field: 'decodeThreads' });
+  let pool = options.decodePool;
+  const decodePool = (): DecodePool | undefined => {
+    if (!pool && decodeThreads > 0) pool = createDecodePool({ threads: decodeThreads });
+    return pool;
+  };
 
   const orderFor = (epoch: number): number[] => {
     const order = items.map((_, i) => i);
@@ -46,7 +61,7 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
     const batchItems = indices.map((i) => items[i]!);
     const images = await Promise.all(
       batchItems.map((item) =>
-        loadPipelineImage(item.image, pipeline, cache, augment ? { seed: options.seed, epoch, itemId: item.id } : undefined),
+        loadPipelineImage(item.image, pipeline, cache, augment ? { seed: options.seed, epoch, itemId: item.id } : undefined, decodePool()),
       ),
     );
     const size = batchItems.length;

@@ -30,6 +30,7 @@ export { randomResizedCropBox, type CropBox } from './image/augment';
 export { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD, normalizationTables } from './image/normalize';
 export { DEFAULT_RANDOM_RESIZED_CROP, PIPELINE_VERSION, baseSide, loadPipelineImage } from './image/pipeline';
 export { createBatchSource, type BatchSourceExtras } from './batches';
+export { createDecodePool, type DecodePool, type DecodePoolOptions } from './image/decode-pool';
 
 export {
   applySplits,

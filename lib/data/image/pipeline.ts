@@ -8,6 +8,7 @@ import { sha256Hex, stableStringify } from '../hash';
 import type { ImagePipelineOptions, ImageRef } from '../types';
 import { cropAndResize, flipHorizontal, randomResizedCropBox } from './augment';
 import type { ImageCache } from './cache';
+import type { DecodePool } from './decode-pool';
 import { decodeToGray, type GrayImage } from './decode';
 import { type Fit, fitGray8File, fitSquare, isPlainGray8 } from './fit';
 import { decodePngGray8Sync } from './png-gray8';
@@ -55,16 +56,17 @@ function grayFromMemory(ref: Extract<ImageRef, { kind: 'memory' }>): GrayImage {
 
 /**
  * The item's gray square of side `side` after `fit`: from the disk cache when present, else decoded (and then
- * cached). Memory images are fitted directly; they never touch the disk cache.
+ * cached) on the calling thread, or by `pool` when one is given. Memory images are fitted directly; they never
+ * touch the disk cache or the pool.
  */
-export async function loadBaseImage(ref: ImageRef, side: number, fit: Fit, cache?: ImageCache): Promise<Uint8Array> {
+export async function loadBaseImage(ref: ImageRef, side: number, fit: Fit, cache?: ImageCache, pool?: DecodePool): Promise<Uint8Array> {
   if (ref.kind === 'memory') return fitSquare(grayFromMemory(ref), side, fit);
   const key = cache ? await imageCacheKey(ref.path, side, fit) : undefined;
   if (cache && key) {
     const hit = await cache.get(key, side * side);
     if (hit) return hit;
   }
-  const fitted = await decodeAndFit(ref.path, side, fit);
+  const fitted = pool ? await pool.decode(ref.path, side, fit) : await decodeAndFit(ref.path, side, fit);
   if (cache) cache.stats.decodes++;
   if (cache && key) await cache.put(key, fitted);
   return fitted;
@@ -131,9 +133,10 @@ export async function loadPipelineImage(
   pipeline: ImagePipelineOptions,
   cache: ImageCache | undefined,
   augment?: AugmentContext,
+  pool?: DecodePool,
 ): Promise<Uint8Array> {
   const side = baseSide(pipeline);
-  const base = await loadBaseImage(ref, side, pipeline.fit, cache);
+  const base = await loadBaseImage(ref, side, pipeline.fit, cache, pool);
   const aug = pipeline.augment;
   if (!aug || (!aug.randomResizedCrop && !aug.horizontalFlip)) return base;
   if (!augment) {
