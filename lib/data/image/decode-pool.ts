@@ -69,8 +69,9 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
       if (!p) return;
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) slot.worker.unref();
-      if (reply.ok) p.resolve(reply.pixels);
-      else p.reject(toError(reply));
+      // Explicit `=== false`: tslab type-checks without strictNullChecks, where `if (reply.ok)` does not narrow.
+      if (reply.ok === false) p.reject(toError(reply));
+      else p.resolve(reply.pixels);
     });
     // A crashed worker (not a bad image: those come back as replies) fails its own decodes and is replaced.
     const onDeath = (err: Error): void => {
