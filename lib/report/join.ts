@@ -5,22 +5,16 @@
  */
 import { statusText } from './cells';
 import { contenderName, formatFraction, labelAbbreviation, sameLabel } from './labels';
-import type { CellResult, CellStatus, FigureId, Init, Metric, PaperValue } from './types';
+import type { CellResult, CellStatus, FigureId, PaperValue } from './types';
 
 export type JoinMatch = 'matched' | 'ours-only' | 'paper-only';
 
-export interface JoinedRow {
-  figure: FigureId;
-  model: string;
-  init: Init;
-  truncation?: string;
-  fraction?: number;
-  label: string;
+/** A bar's identity is the same as a cell's; the rest says how ours and the paper's compare. */
+export interface JoinedRow extends Pick<CellResult, 'figure' | 'model' | 'init' | 'truncation' | 'fraction' | 'label' | 'metric'> {
   /** The figures' abbreviation (EC, Co., ...) or the label itself. */
   labelShort: string;
   /** Legend name, e.g. `DenseNet121-TL`, `Dens-T2-TL`. */
   contender: string;
-  metric: Metric;
   ours?: { mean: number; spread: number; n: number; status: CellStatus; reason?: string };
   paper?: { mean: number; halfwidth?: number };
   /** ours.mean - paper.mean, only when both exist and our cell is 'ok'. */
