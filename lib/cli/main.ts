@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RethinkError } from '../errors';
-import { prepareCovidCohen, verifyPreparedFolder } from '../data/index';
+import { DEFAULT_COVID_ROOT, prepareCovidCohen, verifyPreparedFolder } from '../data/index';
 import { summarizeRuns, type CellSummary } from '../experiments/aggregate';
 import { exportCsv, exportJson } from '../experiments/export';
 import { getProfile, PROFILES } from '../experiments/profiles';
@@ -155,7 +155,7 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
     .command('prepare')
     .description('Build a dataset folder from its public sources (covid-cohen: downloads the pinned images, checks each sha256)')
     .argument('<dataset>', 'covid-cohen')
-    .requiredOption('--out <folder>', 'folder to create')
+    .option('--out <folder>', 'folder to create (the notebooks look there when their covidRoot is absent)', DEFAULT_COVID_ROOT)
     .option('--verify-only', 'only check an existing folder against its SHA256SUMS')
     .action(async (dataset: string, opts) => {
       if (dataset !== 'covid-cohen') {

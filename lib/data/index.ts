@@ -54,6 +54,7 @@ export {
   type SplitSummaryRow,
 } from './summaries';
 export {
+  DEFAULT_COVID_ROOT,
   prepareCovidCohen,
   prepareFromSources,
   processSourceImage,

@@ -9,6 +9,9 @@ import { decodeToGray } from './image/decode';
 import { loadManifest, manifestsDir } from './manifest';
 import { requireInsideRoot } from './paths';
 
+/** Where `rethink-tl prepare covid-cohen` builds the folder by default (relative to the repository root). */
+export const DEFAULT_COVID_ROOT = 'data/covid-chestxray-cohen-256';
+
 /** Fetches the bytes at a URL. Injectable so tests (and offline mirrors) can supply local bytes. */
 export type FetchBytes = (url: string) => Promise<Uint8Array>;
 

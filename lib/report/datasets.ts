@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest } from '../data/manifest';
+import { DEFAULT_COVID_ROOT } from '../data/prepare-covid';
 
 export type KnownDatasetId = 'covid-cohen' | 'chexpert-v1.0-small' | 'synthetic-cxr';
 
@@ -55,14 +56,23 @@ export function chexpertAvailability(root: string | undefined): DatasetAvailabil
 }
 
 /** The prepared public COVID set is usable when `root` holds labels.csv and images/. */
-export function covidAvailability(root: string | undefined): DatasetAvailability {
+/**
+ * The COVID folder at `root`; when that is absent or incomplete, the folder `rethink-tl prepare covid-cohen` makes
+ * by default (`preparedRoot`), so a user who ran prepare needs no parameter.
+ */
+export function covidAvailability(root: string | undefined, preparedRoot: string = DEFAULT_COVID_ROOT): DatasetAvailability {
   const { steps, source } = obtainSteps('covid-cohen');
   const base: DatasetAvailability = { id: 'covid-cohen', available: false, howToGet: steps, source };
-  if (!root || root.trim() === '') return { ...base, reason: 'no COVID folder was given (parameter `covidRoot` is empty)' };
-  const abs = path.resolve(root);
-  if (!existsSync(path.join(abs, 'labels.csv'))) return { ...base, reason: `\`${abs}\` holds no labels.csv` };
-  if (!isDir(path.join(abs, 'images'))) return { ...base, reason: `\`${abs}\` has no images/ folder` };
-  return { ...base, available: true, root: abs };
+  const check = (folder: string): string | null => {
+    const abs = path.resolve(folder);
+    if (!existsSync(path.join(abs, 'labels.csv'))) return `\`${abs}\` holds no labels.csv`;
+    if (!isDir(path.join(abs, 'images'))) return `\`${abs}\` has no images/ folder`;
+    return null;
+  };
+  const given = !root || root.trim() === '' ? 'no COVID folder was given (parameter `covidRoot` is empty)' : check(root);
+  if (given === null) return { ...base, available: true, root: path.resolve(root!) };
+  if (preparedRoot && check(preparedRoot) === null) return { ...base, available: true, root: path.resolve(preparedRoot) };
+  return { ...base, reason: given };
 }
 
 /** A markdown note for a missing dataset: what is missing, how to get it, and what the notebook does instead. */

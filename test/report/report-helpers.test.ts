@@ -29,11 +29,22 @@ describe('dataset availability', () => {
   it('needs labels.csv and images/ for the COVID set', () => {
     const covid = path.join(dir, 'covid');
     mkdirSync(covid);
-    expect(covidAvailability(covid).reason).toMatch(/holds no labels\.csv/);
+    expect(covidAvailability(covid, '').reason).toMatch(/holds no labels\.csv/);
     writeFileSync(path.join(covid, 'labels.csv'), 'id\n');
-    expect(covidAvailability(covid).reason).toMatch(/has no images\/ folder/);
+    expect(covidAvailability(covid, '').reason).toMatch(/has no images\/ folder/);
     mkdirSync(path.join(covid, 'images'));
-    expect(covidAvailability(covid)).toMatchObject({ available: true, root: covid });
+    expect(covidAvailability(covid, '')).toMatchObject({ available: true, root: covid });
+  });
+
+  it('finds the folder `rethink-tl prepare` made when the given one is absent, and says why when neither exists', () => {
+    const prepared = path.join(dir, 'prepared');
+    const missing = path.join(dir, 'nowhere');
+    expect(covidAvailability(missing, prepared)).toMatchObject({ available: false });
+    expect(covidAvailability(missing, prepared).reason).toContain(missing);
+    mkdirSync(path.join(prepared, 'images'), { recursive: true });
+    writeFileSync(path.join(prepared, 'labels.csv'), 'id\n');
+    expect(covidAvailability(missing, prepared)).toMatchObject({ available: true, root: prepared });
+    expect(covidAvailability('', prepared)).toMatchObject({ available: true, root: prepared });
   });
 
   it('falls back to the synthetic set and says what is missing and how to get it', () => {
