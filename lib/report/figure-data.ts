@@ -85,7 +85,8 @@ export async function loadFigureData(options: FigureDataOptions): Promise<Figure
       reason,
     }));
   const records = [...stored, ...synthesized];
-  const rows = gridRows(options.grid, summarizeRuns(records, { bootstrap: 0 }));
+  // 1000 test-set resamples give each bar its 95% interval (about a second for a whole COVID grid).
+  const rows = gridRows(options.grid, summarizeRuns(records, { bootstrap: 1000 }));
   // The grid's own fractions, or the dataset-dependent ladder the runner chose for it.
   const fractions = options.grid.fractions === 'dataset-default' ? [...plan.fractions.fractions] : [...options.grid.fractions].sort((a, b) => a - b);
   const fractionNote =

@@ -109,9 +109,12 @@ export function cellsFromGrid(grid: GridSpec, rows: readonly GridRow[], options:
           if (!summary) {
             cell.reason = options.notRunReason ?? 'not in the results store';
           } else if (summary.status === 'ok' || summary.status === 'partial') {
-            const s: Spread | null = (summary.labels[j] ?? summary.labels.find((l) => l.label === label))?.[metric === 'AUROC' ? 'auroc' : 'auprc'] ?? null;
+            const labelSummary = summary.labels[j] ?? summary.labels.find((l) => l.label === label);
+            const s: Spread | null = labelSummary?.[metric === 'AUROC' ? 'auroc' : 'auprc'] ?? null;
             if (s && s.n > 0) {
               Object.assign(cell, { mean: s.mean, spread: s.std, n: s.n, status: 'ok' });
+              const ci = labelSummary?.[metric === 'AUROC' ? 'aurocCI' : 'auprcCI'] ?? null;
+              if (ci && Number.isFinite(ci.lower) && Number.isFinite(ci.upper)) cell.ci = { lower: ci.lower, upper: ci.upper };
             } else {
               cell.reason = `${metric} undefined for '${label}' on the test split (no positives or no negatives)`;
             }

@@ -57,3 +57,5 @@ export type { FigureJobOptions, FigureJobRequest, FigureJobResult } from './figu
 export { aurocDifferences, detectableAurocDifference, hanleyMcNeilSE, medianAuroc, testSetMarkdown } from './test-set-size';
 export type { TestSplitCounts } from './test-set-size';
 export { densenetDiagramFigure } from './architecture-figure';
+export { compareProfiles, profileComparisonMarkdown, profileComparisonSummary } from './profile-compare';
+export type { ProfileComparisonMarkdownOptions, ProfileComparisonRow, ProfileComparisonSummary } from './profile-compare';

@@ -40,6 +40,11 @@ export interface CellResult {
   spread: number;
   /** Number of finished runs (seeds) behind the bar. */
   n: number;
+  /**
+   * 95% percentile-bootstrap interval of `mean` over test-set resampling (stratified), when the adapter has
+   * per-item scores. Unlike `spread` it is informative with a single seed: it is the test set's own noise.
+   */
+  ci?: { lower: number; upper: number };
   status: CellStatus;
   /** Why a cell is not 'ok' (e.g. "no ImageNet weights for DenseNet121 on this machine"). */
   reason?: string;

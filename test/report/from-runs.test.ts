@@ -205,3 +205,24 @@ describe('selectRuns and provenanceFromRuns', () => {
     expect(info.backend.name).toBe('unknown (no run recorded its backend)');
   });
 });
+
+describe('cellsFromGrid: test-set CI', () => {
+  it('carries the pooled bootstrap interval of each bar, which contains the mean and is informative with one seed', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `img${i}`);
+    const labels = ids.map((_, i) => (i % 3 === 0 ? 0 : 1));
+    const scores = labels.map((y, i) => 0.3 * y + ((i * 37) % 11) / 11); // imperfect ranking
+    const r = run('CBR-Small', CBR, 'TL', 0, 1, { test: [metrics(0.8, 0.9)] });
+    r.testScores = { ids, labels, scores };
+    const cells = cellsFromGrid(GRID, gridRows(GRID, summarizeRuns([r], { bootstrap: 200 })));
+    for (const metric of ['AUROC', 'AUPRC'] as const) {
+      const c = cells.find((x) => x.model === 'CBR-Small' && x.metric === metric && x.status === 'ok');
+      expect(c?.n).toBe(1);
+      expect(c?.ci).toBeDefined();
+      expect(c!.ci!.lower).toBeLessThan(c!.ci!.upper);
+      expect(c!.ci!.upper - c!.ci!.lower).toBeGreaterThan(0.05);
+    }
+    // Without per-item scores there is no interval, rather than a made-up one.
+    const bare = cellsFromGrid(GRID, gridRows(GRID, summarizeRuns([run('CBR-Small', CBR, 'TL', 0, 1, { test: [metrics(0.8, 0.9)] })], { bootstrap: 200 })));
+    expect(bare.find((x) => x.model === 'CBR-Small' && x.status === 'ok')?.ci).toBeUndefined();
+  });
+});
