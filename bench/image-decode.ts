@@ -3,14 +3,18 @@
  * in the same run: the prepared COVID images (256 px 8-bit gray PNG) to 224 x 224 gray, fit 'stretch'.
  *   npx tsx bench/image-decode.ts [--size 224] [--repeats 5] [--in-flight 8]
  * Rows:
- * - ours: `decodeAndFit`, what the pipeline runs: 8-bit gray non-interlaced PNGs take the JS fast path
- *   (png-gray8.ts: zlib inflate on libuv's thread pool + unfilter; resize.ts: PIL BILINEAR), the rest sharp;
+ * - ours: `decodeAndFit`, what the pipeline runs on the calling thread (the default, `decodeThreads: 0`): 8-bit
+ *   gray non-interlaced PNGs take the fast path (png-gray8.ts: zlib `inflateSync`, then the WebAssembly unfilter
+ *   kernel; resize.ts: PIL BILINEAR with the WebAssembly SIMD kernels of gray8-wasm.ts), the rest sharp (here
+ *   the 8 files with an ICC profile, ~4 ms each);
  * - ours, thread-pool inflate: the same fast path with zlib's async `inflate` (libuv thread pool) instead of
  *   `inflateSync`, same images in flight: the alternative the pipeline measured against and did not pick;
  * - ours, 2-thread decode pool: `decodeAndFit` on two worker threads (decode-pool.ts), what the batch loader
- *   runs with `decodeThreads: 2`; CPU ms/image includes the worker threads;
+ *   runs with `decodeThreads: 2` (requests of one tick batched into one message per worker, files read and
+ *   decoded synchronously in the worker, pixels transferred back); CPU ms/image includes the worker threads;
  * - sharp one pass: the previous path for these files (libvips decode + resize in one call, thread pool);
  * - PIL: open + convert('L') + resize(BILINEAR), single-threaded, as one torchvision DataLoader worker does it.
+ * bench/image-decode-stages.ts breaks the fast path down by stage.
  * images/s is wall clock (median run); CPU ms/image is process CPU time (all threads) per image, which stays
  * meaningful when other jobs load the machine.
  */
@@ -25,7 +29,8 @@ import { createDecodePool, ImageCache, loadDataset, type DecodePool } from '../l
 import { fitGray8File } from '../lib/data/image/fit';
 import { decodeAndFitTraced, loadBaseImage, type DecodePath } from '../lib/data/image/pipeline';
 import { decodePngGray8, readPngGray8 } from '../lib/data/image/png-gray8';
-import { fitSquareGray8 } from '../lib/data/image/resize';
+import { fitSquareGray8, resizeKernelFor } from '../lib/data/image/resize';
+import { gray8Kernels } from '../lib/data/image/gray8-wasm';
 
 const SHARED = process.env.RETHINK_SHARED ?? path.resolve(__dirname, '../../shared');
 const args = process.argv.slice(2);
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
   console.log(`image decode + grayscale + resize to ${size}px (fit 'stretch'), ${n} COVID PNGs (256 px), median of ${repeats}`);
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load.toFixed(1)}; SHARED with other jobs, so wall-clock rates are indicative and CPU ms/img is the steadier figure`);
   console.log(`sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, PIL ${p.pil ?? '?'}, ${inFlight} images in flight, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 4}`);
+  console.log(`fast path kernels: unfilter ${gray8Kernels() ? 'wasm' : 'JS loops'}, resize 256 -> ${size} ${resizeKernelFor(256, 256, size, size)}`);
   console.log(row('ours (decodeAndFit)', a, `   decoders: ${[...counted].map(([k, m]) => `${k} ${m / repeats}`).join(', ')}`));
   console.log(`  ${'ours, fast-path files only'.padEnd(26)} ${(eligible.length / median(e.seconds)).toFixed(0).padStart(6)} images/s  ${((median(e.cpu) * 1000) / eligible.length).toFixed(3).padStart(6)} CPU ms/img   (the ${eligible.length} files without an ICC profile)`);
   console.log(row('ours, thread-pool inflate', s));

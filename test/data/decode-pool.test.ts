@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBatchSource, createDecodePool, DEFAULT_RANDOM_RESIZED_CROP, loadDataset, type Batch, type ImagePipelineOptions } from '../../lib/data';
-import { decodeAndFit, decodeAndFitTraced } from '../../lib/data/image/pipeline';
+import { decodeAndFit, decodeAndFitNow, decodeAndFitTraced } from '../../lib/data/image/pipeline';
 import { DataError } from '../../lib/errors';
 import { COVID_ROOT, tempDir } from './helpers';
 
@@ -74,6 +74,51 @@ describe('decode pool', () => {
       await pool.close();
     }
     await expect(pool.decode(good, 8, 'stretch')).rejects.toThrow(/closed/);
+  });
+
+  it('answers a batch of requests made in one tick, each with its own result or error, in any mix', async () => {
+    const gray = path.join(tmp.dir, 'batch-gray.png');
+    const rgb = path.join(tmp.dir, 'batch-rgb.png');
+    const missing = path.join(tmp.dir, 'batch-missing.png');
+    const corrupt = path.join(tmp.dir, 'batch-corrupt.png');
+    const px = Buffer.alloc(40 * 30);
+    for (let i = 0; i < px.length; i++) px[i] = (i * 7) % 251;
+    await sharp(px, { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('b-w').png().toFile(gray);
+    await sharp(Buffer.alloc(40 * 30 * 3, 90), { raw: { width: 40, height: 30, channels: 3 } }).png().toFile(rgb);
+    writeFileSync(corrupt, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000000dIHDR garbage')]));
+    // Fast-path, sharp-path (answered later, asynchronously) and failing files interleaved, all in one tick.
+    const files = Array.from({ length: 24 }, (_, i) => [gray, rgb, missing, gray, corrupt][i % 5]!);
+    const fits = ['stretch', 'pad-white', 'center-crop'] as const;
+    const pool = createDecodePool({ threads: 2 });
+    try {
+      const pooled = await Promise.allSettled(files.map((f, i) => pool.decode(f, 16 + (i % 3), fits[i % 3]!)));
+      for (const [i, f] of files.entries()) {
+        const local = await decodeAndFit(f, 16 + (i % 3), fits[i % 3]!).then(
+          (v) => ({ status: 'fulfilled' as const, value: v }),
+          (e: unknown) => ({ status: 'rejected' as const, reason: e as Error }),
+        );
+        const got = pooled[i]!;
+        expect(got.status, `${i} ${f}`).toBe(local.status);
+        if (got.status === 'fulfilled' && local.status === 'fulfilled') expect(bytesOf(got.value).equals(bytesOf(local.value)), `${i} ${f}`).toBe(true);
+        if (got.status === 'rejected' && local.status === 'rejected') {
+          expect(got.reason).toBeInstanceOf(DataError);
+          expect((got.reason as Error).message).toBe(local.reason.message);
+        }
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it.runIf(haveCovid)('decodeAndFitNow (the workers\' synchronous read) gives decodeAndFitTraced\'s result', async () => {
+    const files = readdirSync(COVID_IMAGES).sort().slice(0, 5).map((f) => path.join(COVID_IMAGES, f));
+    for (const f of files) {
+      const now = await decodeAndFitNow(f, 224, 'center-crop');
+      const traced = await decodeAndFitTraced(f, 224, 'center-crop');
+      expect(now.decoder).toBe(traced.decoder);
+      expect(bytesOf(now.pixels).equals(bytesOf(traced.pixels)), f).toBe(true);
+    }
+    expect(() => decodeAndFitNow(path.join(tmp.dir, 'nope.png'), 8, 'stretch')).toThrow(DataError);
   });
 
   it.runIf(haveCovid)('createBatchSource yields the same batches with decodeThreads 2 as in-thread', async () => {

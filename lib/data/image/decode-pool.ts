@@ -26,6 +26,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Requests not yet posted: everything asked for in one tick goes to the worker as one message. */
+  outbox: DecodeRequest[];
 }
 
 /**
@@ -46,9 +48,11 @@ function toError(reply: Extract<DecodeReply, { ok: false }>): Error {
 
 /**
  * A fixed pool of worker threads running `decodeAndFit` from pipeline.ts, for cache misses: the JS PNG fast path
- * is CPU-bound on whichever thread calls it, so a pool spreads cold decodes over the cores. Results come back as
- * transferred buffers (no copy). Idle workers are unref'ed, so an open pool never keeps the process alive; a
- * worker with decodes in flight is ref'ed until they settle.
+ * is CPU-bound on whichever thread calls it, so a pool spreads cold decodes over the cores. Requests made in the
+ * same tick (a batch's images) go to each worker as one message, and a worker answers everything it finished
+ * in one message with the pixel buffers transferred (no copy): per-message costs, not decoding, were most of
+ * the pool's overhead. Idle workers are unref'ed, so an open pool never keeps the process alive; a worker with
+ * decodes in flight is ref'ed until they settle.
  */
 export function createDecodePool(options: DecodePoolOptions): DecodePool {
   const { threads } = options;
@@ -60,18 +64,21 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
   const failAll = (slot: Slot, err: Error): void => {
     for (const p of slot.pending.values()) p.reject(err);
     slot.pending.clear();
+    slot.outbox = [];
   };
 
   const start = (index: number): Slot => {
-    const slot: Slot = { worker: spawnWorker(), pending: new Map() };
-    slot.worker.on('message', (reply: DecodeReply) => {
-      const p = slot.pending.get(reply.id);
-      if (!p) return;
-      slot.pending.delete(reply.id);
+    const slot: Slot = { worker: spawnWorker(), pending: new Map(), outbox: [] };
+    slot.worker.on('message', (replies: DecodeReply[]) => {
+      for (const reply of replies) {
+        const p = slot.pending.get(reply.id);
+        if (!p) continue;
+        slot.pending.delete(reply.id);
+        // Explicit `=== false`: tslab type-checks without strictNullChecks, where `if (reply.ok)` does not narrow.
+        if (reply.ok === false) p.reject(toError(reply));
+        else p.resolve(reply.pixels);
+      }
       if (slot.pending.size === 0) slot.worker.unref();
-      // Explicit `=== false`: tslab type-checks without strictNullChecks, where `if (reply.ok)` does not narrow.
-      if (reply.ok === false) p.reject(toError(reply));
-      else p.resolve(reply.pixels);
     });
     // A crashed worker (not a bad image: those come back as replies) fails its own decodes and is replaced.
     const onDeath = (err: Error): void => {
@@ -95,6 +102,12 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
     return best!;
   };
 
+  const post = (slot: Slot): void => {
+    const batch = slot.outbox;
+    slot.outbox = [];
+    if (batch.length > 0 && slots.includes(slot)) slot.worker.postMessage(batch);
+  };
+
   return {
     threads,
     decode(file: string, side: number, fit: Fit): Promise<Uint8Array> {
@@ -104,8 +117,8 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
       return new Promise<Uint8Array>((resolve, reject) => {
         if (slot.pending.size === 0) slot.worker.ref();
         slot.pending.set(id, { resolve, reject });
-        const request: DecodeRequest = { id, file, side, fit };
-        slot.worker.postMessage(request);
+        // The first request of a tick schedules the post; the rest of the tick's requests join its batch.
+        if (slot.outbox.push({ id, file, side, fit }) === 1) queueMicrotask(() => post(slot));
       });
     },
     async close(): Promise<void> {

@@ -12,10 +12,10 @@ export type Fit = ImagePipelineOptions['fit'];
  *   the one-pixel seam at the border;
  * - 'center-crop': resize the shorter side to `side`, crop the centre (torchvision Resize + CenterCrop);
  * - 'stretch': resize both axes to `side`, ignoring aspect.
- * The default 'linear' kernel is PIL's BILINEAR (what torchvision's Resize applies to PIL images), computed in
- * JS (resize.ts) with the same geometry as the libvips path; it matches the fast PNG path in pipeline.ts pixel
- * for pixel and avoids libvips' per-call overhead. Other kernels go through libvips (the COVID prepare step
- * uses lanczos3, as PIL LANCZOS did).
+ * The default 'linear' kernel is PIL's BILINEAR (what torchvision's Resize applies to PIL images), computed by
+ * resize.ts (WebAssembly SIMD kernels or typed-array loops, same bytes) with the same geometry as the libvips
+ * path; it matches the fast PNG path in pipeline.ts pixel for pixel and avoids libvips' per-call overhead. Other
+ * kernels go through libvips (the COVID prepare step uses lanczos3, as PIL LANCZOS did).
  */
 export async function fitSquare(image: GrayImage, side: number, fit: Fit, kernel: keyof sharp.KernelEnum = 'linear'): Promise<Uint8Array> {
   if (image.width === side && image.height === side) return image.data;

@@ -1,4 +1,4 @@
-import { readFile as readFileCallback } from 'node:fs';
+import { readFile as readFileCallback, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +11,7 @@ import type { ImageCache } from './cache';
 import type { DecodePool } from './decode-pool';
 import { decodeToGray, type GrayImage } from './decode';
 import { type Fit, fitGray8File, fitSquare, isPlainGray8 } from './fit';
-import { decodePngGray8Sync } from './png-gray8';
+import { decodePngGray8Transient } from './png-gray8';
 import { fitSquareGray8 } from './resize';
 
 /**
@@ -87,6 +87,10 @@ export interface FittedImage {
 /** The callback readFile: about half the CPU of fs/promises' readFile per small file, and still off-thread. */
 const readImageFile = promisify(readFileCallback);
 
+function unreadable(file: string, err: unknown): DataError {
+  return new DataError(`${file}: image file is missing or unreadable (${(err as Error).message})`, { file });
+}
+
 /**
  * Decodes a file to a gray square and says which decoder did it (see DecodePath).
  * The fast path inflates on the calling thread: measured on the 271 COVID PNGs with 8 images in flight, the
@@ -98,10 +102,35 @@ export async function decodeAndFitTraced(file: string, side: number, fit: Fit): 
   try {
     bytes = await readImageFile(file);
   } catch (err) {
-    throw new DataError(`${file}: image file is missing or unreadable (${(err as Error).message})`, { file });
+    throw unreadable(file, err);
   }
-  const gray = decodePngGray8Sync(bytes, file);
+  return fitImageBytes(bytes, file, side, fit);
+}
+
+/**
+ * decodeAndFitTraced for threads that may block: the file is read synchronously and a fast-path PNG is decoded
+ * and fitted before returning, so the result is a value; only files sharp decodes give a promise. The decode
+ * pool's workers use it to answer a whole batch of requests in one message.
+ */
+export function decodeAndFitNow(file: string, side: number, fit: Fit): FittedImage | Promise<FittedImage> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  return fitImageBytes(bytes, file, side, fit);
+}
+
+/** The decoder choice of decodeAndFitTraced on a file's bytes: synchronous on the fast path. */
+function fitImageBytes(bytes: Buffer, file: string, side: number, fit: Fit): FittedImage | Promise<FittedImage> {
+  // The decoded pixels live in a reused buffer; fitSquareGray8 always writes its result to a new array.
+  const gray = decodePngGray8Transient(bytes, file);
   if (gray) return { pixels: fitSquareGray8(gray, side, fit), decoder: 'png-gray8' };
+  return fitWithSharp(bytes, file, side, fit);
+}
+
+async function fitWithSharp(bytes: Buffer, file: string, side: number, fit: Fit): Promise<FittedImage> {
   if (isPlainGray8(bytes)) {
     try {
       return { pixels: await fitGray8File(bytes, side, fit), decoder: 'sharp-gray8' };

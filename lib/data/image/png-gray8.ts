@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { DataError } from '../../errors';
 import type { GrayImage } from './decode';
+import { align16, gray8Kernels, kernelMemory, PAD } from './gray8-wasm';
 
 /**
  * A decoder for the one PNG layout almost every prepared chest X-ray uses: 8-bit grayscale (colour type 0),
@@ -103,41 +104,54 @@ function rawSize(source: PngGray8Source): number {
   return source.height * (source.width + 1);
 }
 
+/**
+ * One output chunk that holds the whole image plus a byte: zlib then finishes in one call. With exactly
+ * rawSize, the full buffer makes Node allocate a second chunk and call zlib again just to see the stream end.
+ */
+function inflateChunk(source: PngGray8Source): number {
+  return Math.max(64, rawSize(source) + 1);
+}
+
 function inflateError(err: unknown, file: string): DataError {
   return new DataError(`${file}: corrupt PNG (image data does not inflate: ${(err as Error).message})`, { file });
 }
 
 /**
- * Undoes the five PNG row filters (None, Sub, Up, Average, Paeth) for one byte per pixel. The previous row is
- * read back from the output, so the whole image is one pass over memory. Each filter is its own small function
- * so V8 optimises the loops separately; the left and upper-left neighbours are carried in locals.
+ * Undoes the five PNG row filters (None, Sub, Up, Average, Paeth) for one byte per pixel, into `out` when given
+ * (at least width * height bytes; a caller's reusable buffer) or a new array. The previous row is read back from
+ * the output, so the whole image is one pass over memory. Each filter is its own small function so V8 optimises
+ * the loops separately; the left and upper-left neighbours are carried in locals. Two consecutive rows with the
+ * same filter (Paeth or Average, the filters encoders pick most on X-rays) are undone together (see unPaeth2).
  */
-export function unfilterGray8(raw: Uint8Array, width: number, height: number, file: string): Uint8Array {
+export function unfilterGray8(raw: Uint8Array, width: number, height: number, file: string, out?: Uint8Array): Uint8Array {
   const stride = width + 1;
   if (raw.length < height * stride) {
     throw new DataError(`${file}: corrupt PNG (image data is ${raw.length} bytes, expected ${height * stride}: truncated)`, { file });
   }
-  const out = new Uint8Array(width * height);
+  const n = width * height;
+  if (out && out.length < n) throw new RangeError(`unfilterGray8: output buffer of ${out.length} bytes, need ${n}`);
+  const dst = out ?? new Uint8Array(n);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * stride]!;
-    if (filter === 4 && y > 0 && y + 1 < height && raw[(y + 1) * stride] === 4) {
-      unPaeth2(raw, out, y * stride + 1, y * width, width);
+    const r = y * stride + 1;
+    const o = y * width;
+    if (y > 0 && y + 1 < height && (filter === 4 || filter === 3) && raw[(y + 1) * stride] === filter) {
+      if (filter === 4) unPaeth2(raw, dst, r, o, width);
+      else unAverage2(raw, dst, r, o, width);
       y++;
       continue;
     }
-    const r = y * stride + 1;
-    const o = y * width;
     // Row 0 has an all-zero row above it: Up is None, Paeth is Sub, Average halves the left neighbour only.
-    if (filter === 0 || (filter === 2 && y === 0)) out.set(raw.subarray(r, r + width), o);
-    else if (filter === 1 || (filter === 4 && y === 0)) unSub(raw, out, r, o, width);
-    else if (filter === 2) unUp(raw, out, r, o, width);
+    if (filter === 0 || (filter === 2 && y === 0)) dst.set(raw.subarray(r, r + width), o);
+    else if (filter === 1 || (filter === 4 && y === 0)) unSub(raw, dst, r, o, width);
+    else if (filter === 2) unUp(raw, dst, r, o, width);
     else if (filter === 3) {
-      if (y === 0) unAverageFirst(raw, out, r, width);
-      else unAverage(raw, out, r, o, width);
-    } else if (filter === 4) unPaeth(raw, out, r, o, width);
+      if (y === 0) unAverageFirst(raw, dst, r, width);
+      else unAverage(raw, dst, r, o, width);
+    } else if (filter === 4) unPaeth(raw, dst, r, o, width);
     else throw new DataError(`${file}: corrupt PNG (row ${y} has unknown filter type ${filter})`, { file });
   }
-  return out;
+  return dst;
 }
 
 function unSub(raw: Uint8Array, out: Uint8Array, r: number, o: number, width: number): void {
@@ -170,24 +184,40 @@ function unAverage(raw: Uint8Array, out: Uint8Array, r: number, o: number, width
   }
 }
 
+/** Two consecutive Average rows, the second one pixel behind the first (as unPaeth2). */
+function unAverage2(raw: Uint8Array, out: Uint8Array, r: number, o: number, width: number): void {
+  const p = o - width;
+  const r2 = r + width + 1;
+  const o2 = o + width;
+  let a = (raw[r]! + (out[p]! >> 1)) & 255;
+  out[o] = a;
+  let a2 = 0;
+  for (let x = 1; x < width; x++) {
+    a = (raw[r + x]! + ((a + out[p + x]!) >> 1)) & 255;
+    out[o + x] = a;
+    a2 = (raw[r2 + x - 1]! + ((a2 + out[o + x - 1]!) >> 1)) & 255;
+    out[o2 + x - 1] = a2;
+  }
+  out[o2 + width - 1] = raw[r2 + width - 1]! + ((a2 + out[o + width - 1]!) >> 1);
+}
+
 /**
  * The Paeth predictor without branches: on X-ray texture the choice between a, b and c is close to random, and
- * mispredicted branches cost more than the arithmetic. Masks are -1 or 0, from the sign bit of a difference.
- * Ties go to a, then b, as the PNG spec requires.
+ * mispredicted branches cost more than the arithmetic. This is stb_image's formulation (equivalent to the
+ * spec's, ties included; the tests check all 2^24 inputs): with lo/hi the smaller/larger of a and b and
+ * t = 3c - a - b, the prediction is hi if t <= lo, else lo if hi <= t, else c. `c3` is 3 * c, computed off the
+ * dependency chain through `a`. Masks are -1 or 0, from the sign bit of a difference.
  */
-function paeth(a: number, b: number, c: number): number {
-  const d1 = b - c; // p - a, where p = a + b - c
-  const d2 = a - c; // p - b
-  const d3 = d1 + d2; // p - c
-  const m1 = d1 >> 31;
-  const m2 = d2 >> 31;
-  const m3 = d3 >> 31;
-  const pa = (d1 ^ m1) - m1;
-  const pb = (d2 ^ m2) - m2;
-  const pc = (d3 ^ m3) - m3;
-  const notA = ((pb - pa) | (pc - pa)) >> 31; // -1 unless pa <= pb and pa <= pc
-  const useC = (pc - pb) >> 31; // -1 when pc < pb
-  return (a & ~notA) | (((b & ~useC) | (c & useC)) & notA);
+export function paeth(a: number, b: number, c: number, c3: number): number {
+  const d = a - b;
+  const dm = d & (d >> 31); // a - b when a < b, else 0
+  const lo = b + dm;
+  const hi = a - dm;
+  const t = c3 - a - b;
+  const cUnlessLo = (t - hi) >> 31; // -1 when hi > t: c, not lo
+  const t0 = lo ^ ((lo ^ c) & cUnlessLo);
+  const notHi = (lo - t) >> 31; // -1 when t > lo: not hi
+  return hi ^ ((hi ^ t0) & notHi);
 }
 
 function unPaeth(raw: Uint8Array, out: Uint8Array, r: number, o: number, width: number): void {
@@ -196,7 +226,7 @@ function unPaeth(raw: Uint8Array, out: Uint8Array, r: number, o: number, width: 
   let c = 0;
   for (let x = 0; x < width; x++) {
     const b = out[p + x]!;
-    a = (raw[r + x]! + paeth(a, b, c)) & 255;
+    a = (raw[r + x]! + paeth(a, b, c, 3 * c)) & 255;
     out[o + x] = a;
     c = b;
   }
@@ -211,38 +241,90 @@ function unPaeth2(raw: Uint8Array, out: Uint8Array, r: number, o: number, width:
   const p = o - width;
   const r2 = r + width + 1;
   const o2 = o + width;
-  let a = 0;
-  let c = 0;
+  let a = (raw[r]! + out[p]!) & 255; // x = 0: a = c = 0, so Paeth predicts b
+  out[o] = a;
+  let c = out[p]!;
   let a2 = 0;
   let c2 = 0;
-  a = (raw[r]! + paeth(0, out[p]!, 0)) & 255;
-  out[o] = a;
-  c = out[p]!;
   for (let x = 1; x < width; x++) {
     const b = out[p + x]!;
-    a = (raw[r + x]! + paeth(a, b, c)) & 255;
+    a = (raw[r + x]! + paeth(a, b, c, 3 * c)) & 255;
     out[o + x] = a;
     c = b;
     const b2 = out[o + x - 1]!;
-    a2 = (raw[r2 + x - 1]! + paeth(a2, b2, c2)) & 255;
+    a2 = (raw[r2 + x - 1]! + paeth(a2, b2, c2, 3 * c2)) & 255;
     out[o2 + x - 1] = a2;
     c2 = b2;
   }
   const b2 = out[o + width - 1]!;
-  out[o2 + width - 1] = raw[r2 + width - 1]! + paeth(a2, b2, c2);
+  out[o2 + width - 1] = raw[r2 + width - 1]! + paeth(a2, b2, c2, 3 * c2);
+}
+
+/** The filtered scanlines of `source`, inflated on the calling thread. */
+export function inflateGray8(source: PngGray8Source, file: string): Uint8Array {
+  try {
+    return zlib.inflateSync(source.zdata, { chunkSize: inflateChunk(source) });
+  } catch (err) {
+    throw inflateError(err, file);
+  }
+}
+
+/**
+ * Unfilters with the WebAssembly kernel (gray8-wasm.ts) when it is available: `raw` is copied to the start of
+ * the kernels' memory and the pixels land right after it. Returns a view into that memory, valid until the next
+ * use of the kernels (the next decode or resize on this thread); undefined when there is no kernel (or the image
+ * is too large for it): use unfilterGray8 then.
+ */
+export function unfilterInKernelMemory(raw: Uint8Array, width: number, height: number, file: string): Uint8Array | undefined {
+  const k = gray8Kernels();
+  const rawLen = height * (width + 1);
+  const outAt = align16(rawLen + PAD);
+  const end = outAt + width * height + PAD;
+  if (!k || end > 1 << 30) return undefined;
+  if (raw.length < rawLen) unfilterGray8(raw, width, height, file); // throws the truncation error
+  const mem = kernelMemory(k, end);
+  mem.set(raw.subarray(0, rawLen), 0);
+  const bad = k.unfilter(0, width, height, outAt);
+  if (bad !== 0) {
+    const y = bad - 1;
+    throw new DataError(`${file}: corrupt PNG (row ${y} has unknown filter type ${raw[y * (width + 1)]})`, { file });
+  }
+  return mem.subarray(outAt, outAt + width * height);
 }
 
 /** Decodes on the calling thread (zlib `inflateSync`); `undefined` when the file is not an eligible PNG. */
 export function decodePngGray8Sync(bytes: Uint8Array, file: string): GrayImage | undefined {
   const source = readPngGray8(bytes, file);
   if (!source) return undefined;
-  let raw: Uint8Array;
-  try {
-    raw = zlib.inflateSync(source.zdata, { chunkSize: Math.max(64, rawSize(source)) });
-  } catch (err) {
-    throw inflateError(err, file);
+  const raw = inflateGray8(source, file);
+  const { width, height } = source;
+  const pixels = unfilterInKernelMemory(raw, width, height, file);
+  return { width, height, data: pixels ? pixels.slice() : unfilterGray8(raw, width, height, file) };
+}
+
+/** Images up to this many pixels decode into one reused buffer (decodePngGray8Transient); larger ones get their own. */
+const MAX_SCRATCH = 1 << 22;
+let scratch = new Uint8Array(0);
+
+/**
+ * As decodePngGray8Sync, but the pixels are a view into memory that the next decode or resize on this thread
+ * overwrites (the WebAssembly kernels' memory, or a reused buffer): for callers that consume the image at once,
+ * like the pipeline, which resizes it into a new array right away. resize.ts reads such an image where it lies.
+ */
+export function decodePngGray8Transient(bytes: Uint8Array, file: string): GrayImage | undefined {
+  const source = readPngGray8(bytes, file);
+  if (!source) return undefined;
+  const raw = inflateGray8(source, file);
+  const { width, height } = source;
+  const pixels = unfilterInKernelMemory(raw, width, height, file);
+  if (pixels) return { width, height, data: pixels };
+  const n = width * height;
+  let out: Uint8Array | undefined;
+  if (n <= MAX_SCRATCH) {
+    if (scratch.length < n) scratch = new Uint8Array(n);
+    out = scratch.subarray(0, n);
   }
-  return { width: source.width, height: source.height, data: unfilterGray8(raw, source.width, source.height, file) };
+  return { width, height, data: unfilterGray8(raw, width, height, file, out) };
 }
 
 const inflateAsync = promisify(zlib.inflate) as (buf: zlib.InputType, options: zlib.ZlibOptions) => Promise<Buffer>;
@@ -258,9 +340,11 @@ export async function decodePngGray8(bytes: Uint8Array, file: string): Promise<G
   if (!source) return undefined;
   let raw: Uint8Array;
   try {
-    raw = await inflateAsync(source.zdata, { chunkSize: Math.max(64, rawSize(source)) });
+    raw = await inflateAsync(source.zdata, { chunkSize: inflateChunk(source) });
   } catch (err) {
     throw inflateError(err, file);
   }
-  return { width: source.width, height: source.height, data: unfilterGray8(raw, source.width, source.height, file) };
+  const { width, height } = source;
+  const pixels = unfilterInKernelMemory(raw, width, height, file);
+  return { width, height, data: pixels ? pixels.slice() : unfilterGray8(raw, width, height, file) };
 }
