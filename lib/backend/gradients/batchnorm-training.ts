@@ -8,9 +8,10 @@
  *   S = Σ dy·(x-μ), Σdy;   dx = γr·dy + B·x + C  with r = 1/sqrt(σ²+ε), B = -γr³S/N, C = -γr·Σdy/N - B·μ
  *   dγ = r·S, dβ = Σdy
  * (σ² is the biased batch variance, as in tf.moments.)
- * On wasm the statistics, the two gradient sums and dx each take ONE pass, in the JS kernels of
- * wasm-kernels/batchnorm-kernels.ts (stock wasm reductions transpose the whole tensor first); other backends
- * use the equivalent tf ops (the affine B·x + C there runs as one FusedBatchNorm kernel).
+ * On wasm the statistics, the normalisation, the two gradient sums and dx each take ONE pass, in the kernels
+ * of wasm-kernels/batchnorm-kernels.ts (wasm SIMD module, or JS loops if it cannot load; stock wasm
+ * reductions transpose the whole tensor first); other backends use the equivalent tf ops (the affine B·x + C
+ * there runs as one FusedBatchNorm kernel).
  *
  * Installed by patching BatchNormalization.prototype.call, so models built with the standard
  * tf.layers.batchNormalization get it without any change; weights, their names and order are untouched, and
@@ -19,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AFFINE2, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS } from '../wasm-kernels/batchnorm-kernels';
+import { AFFINE2, BATCH_NORM_FORWARD, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS } from '../wasm-kernels/batchnorm-kernels';
 
 interface LayerVariable {
   read(): tf.Tensor;
@@ -66,6 +67,14 @@ function affine2(dy: tf.Tensor, x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.
   return tf.add(tf.mul(dy, a), bx);
 }
 
+/** β + (x-μ)·γ/sqrt(σ²+ε): on wasm the SIMD forward kernel (it falls back to the stock FusedBatchNorm). */
+function normalize(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, beta: tf.Tensor, gamma: tf.Tensor, epsilon: number): tf.Tensor {
+  if (useHeapKernels() && tf.getKernel(BATCH_NORM_FORWARD, 'wasm') != null) {
+    return tf.engine().runKernel(BATCH_NORM_FORWARD, { x, mean, variance, gamma, beta }, { epsilon }) as tf.Tensor;
+  }
+  return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+}
+
 function normalizeTraining(
   x: tf.Tensor,
   gamma: tf.Tensor,
@@ -78,7 +87,7 @@ function normalizeTraining(
   const op = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const [mean, variance] = moments(xIn, axes);
     const rstd = tf.rsqrt(tf.add(variance, tf.scalar(epsilon)));
-    const y = tf.batchNorm(xIn, mean, variance, b, g, epsilon);
+    const y = normalize(xIn, mean, variance, b, g, epsilon);
     save([xIn, mean, rstd, g]);
     stats = [tf.keep(mean), tf.keep(variance)];
     return {

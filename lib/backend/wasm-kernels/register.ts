@@ -5,8 +5,9 @@
  *  - Conv2DBackpropFilter: absent in tfjs-backend-wasm 4.22 (tfjs issue 8474), built on XNNPACK Conv2D/GEMM.
  *  - Conv2DBackpropInput: replaces the stock scalar loop with an XNNPACK convolution.
  *  - Identity: shares the buffer instead of copying it (every activation saved for backprop is a clone).
- *  - RethinkChannelMoments / RethinkChannelGradSums / RethinkAffine2: one-pass BatchNorm statistics and
- *    gradient, used by the BatchNormalization training op below.
+ *  - RethinkChannelMoments / RethinkChannelGradSums / RethinkAffine2 / RethinkBatchNormForward: one-pass
+ *    BatchNorm statistics, forward and gradient, used by the BatchNormalization training op below; they run
+ *    in the wasm SIMD module of ../wasm-simd on the backend's own heap (JS loops if it cannot load).
  * Gradients / engine (process-global, guarded by an exact tfjs-core 4.22.0 check):
  *  - FusedBatchNorm gradient that broadcasts instead of using Tile.
  *  - low-memory backprop (Engine.gradients frees each tape node's activations and gradients once used).

@@ -14,6 +14,7 @@
  * RETHINK_WASM_SIMD=0 (the switch lib/backend's wasm module honours too), `gray8Kernels()` returns undefined
  * and the callers keep to their typed-array loops.
  */
+import { wasmApi, type WasmMemory } from '../../util/wasm-api';
 
 // --- A minimal WebAssembly binary writer: just what the kernels use. ---
 
@@ -397,7 +398,7 @@ function moduleBytes(): Uint8Array {
 }
 
 export interface Gray8Kernels {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   unfilter(raw: number, width: number, height: number, out: number): number;
   vpass(src: number, width: number, outHeight: number, plan: number, out: number): void;
   hpass(src: number, width: number, height: number, outWidth: number, plan: number, groups: number, out: number): void;
@@ -409,9 +410,10 @@ let kernels: Gray8Kernels | null | undefined;
 export function gray8Kernels(): Gray8Kernels | undefined {
   if (kernels === undefined) {
     kernels = null;
-    if (process.env.RETHINK_WASM_SIMD !== '0' && typeof WebAssembly === 'object') {
+    const api = wasmApi();
+    if (process.env.RETHINK_WASM_SIMD !== '0' && api !== undefined) {
       try {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
+        const instance = new api.Instance(new api.Module(moduleBytes()));
         kernels = instance.exports as unknown as Gray8Kernels;
       } catch {
         kernels = null;
