@@ -17,7 +17,7 @@ import { GRIDS } from '../experiments/grids';
 import { runGrid } from '../experiments/runner';
 import { readStoreFile, STORE_FILE } from '../experiments/store';
 import { downloadTorchvisionWeights, ensureKerasResNet50 } from '../models/index';
-import { collect, parseDataset, parseGrids, parseWeights, positiveInt } from './options';
+import { collect, parseDataset, parseGrids, parseWeights, positiveInt, selectCells } from './options';
 import { createProgressView } from './progress';
 import { formatTable, num } from './table';
 
@@ -74,6 +74,7 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
     .option('--weights <name=path>', 'pretrained weights: densenet121=, resnet50=, cbr-small= (etc.), keras-cache= (repeatable)', collect, [])
     .option('--no-retry-failed', 'do not rerun runs whose last attempt failed')
     .option('--dry-run', 'plan and record unavailable cells only')
+    .option('--cells <names>', "only these cells of the grid(s), comma-separated, e.g. ResNet50K-TL,ResNet50K-RI (the same runs as in the whole grid)")
     .addHelpText(
       'after',
       '\nProfiles:\n' +
@@ -83,7 +84,7 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
         '\n\nExample:\n  rethink-tl run fig4+fig6 --data covid-cohen --profile quick --workers 2',
     )
     .action(async (gridArg: string, opts) => {
-      const grids = parseGrids(gridArg);
+      const grids = opts.cells !== undefined ? selectCells(parseGrids(gridArg), String(opts.cells).split(',')) : parseGrids(gridArg);
       const profile = getProfile(opts.profile);
       const dataset = parseDataset(opts.data, opts.root, opts.dataOption);
       const view = createProgressView();

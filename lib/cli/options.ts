@@ -21,6 +21,28 @@ export function parseGrids(arg: string): GridSpec[] {
   return arg.split('+').map((id) => getGrid(id.trim()));
 }
 
+/**
+ * Keep only the named cells of the grids (`--cells ResNet50K-TL,ResNet50K-RI`), e.g. to train the cells that
+ * answer a question first. A run's configuration does not depend on which other cells its grid lists, so runs
+ * made this way are the same runs (same hash, same store records) as those of the whole grid. A grid left with
+ * no cells is dropped; a name no grid has is an error that lists the names there are.
+ */
+export function selectCells(grids: GridSpec[], names: string[]): GridSpec[] {
+  const wanted = names.map((n) => n.trim()).filter((n) => n !== '');
+  if (wanted.length === 0) throw new ConfigError('--cells: give at least one cell name', { field: 'cells' });
+  const known = new Set(grids.flatMap((g) => g.cells.map((c) => c.name)));
+  const unknown = wanted.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `--cells: ${unknown.map((n) => `'${n}'`).join(', ')} is not a cell of ${grids.map((g) => g.id).join('+')} (cells: ${[...known].join(', ')})`,
+      { field: 'cells' },
+    );
+  }
+  return grids
+    .map((g) => ({ ...g, cells: g.cells.filter((c) => wanted.includes(c.name)) }))
+    .filter((g) => g.cells.length > 0);
+}
+
 /** The shared data folder of this project's development machine, if present (RETHINK_SHARED or ../shared). */
 export function sharedDir(): string | null {
   const candidates = [process.env.RETHINK_SHARED, path.resolve(__dirname, '..', '..', '..', 'shared')].filter((p): p is string => !!p);
