@@ -20,8 +20,10 @@ export interface GroupedBarInput {
   series: readonly string[];
   /** values[s][g]; null = no value for that cell (drawn as a note, never as a zero bar). */
   values: readonly (readonly Cell[])[];
-  /** Symmetric error bars, same shape (e.g. std over seeds); null = no error bar. */
+  /** Error bars, same shape (e.g. std over seeds): the length above the bar, and below it too unless `errorsMinus` is given; null = no error bar. */
   errors?: readonly (readonly Cell[])[];
+  /** Lengths below the bar for asymmetric error bars (e.g. a confidence interval); requires `errors`. */
+  errorsMinus?: readonly (readonly Cell[])[];
   title?: string;
   yTitle: string;
   yRange?: [number, number];
@@ -43,6 +45,17 @@ export function groupedBarFigure(input: GroupedBarInput): PlotlySpec {
   }
   checkShape(input.values, 'values', series.length, groups.length);
   if (input.errors) checkShape(input.errors, 'errors', series.length, groups.length);
+  if (input.errorsMinus) {
+    if (!input.errors) throw new MetricInputError('groupedBarFigure: errorsMinus needs errors (the lengths above each bar)', { field: 'errorsMinus' });
+    checkShape(input.errorsMinus, 'errorsMinus', series.length, groups.length);
+  }
+  for (const [field, rows] of [['errors', input.errors], ['errorsMinus', input.errorsMinus]] as const) {
+    rows?.forEach((row, s) =>
+      row.forEach((e, g) => {
+        if (e !== null && e < 0) throw new MetricInputError(`groupedBarFigure: ${field}[${s}][${g}] is ${e}; error bar lengths are >= 0`, { field, row: s });
+      }),
+    );
+  }
   if (input.reference) checkShape(input.reference.values, 'reference.values', series.length, groups.length);
 
   const digits = input.digits ?? 3;
@@ -57,6 +70,7 @@ export function groupedBarFigure(input: GroupedBarInput): PlotlySpec {
   series.forEach((name, s) => {
     const values = input.values[s]!;
     const errors = input.errors?.[s];
+    const errorsMinus = input.errorsMinus?.[s];
     const present = groups.map((_, g) => values[g] !== null);
     data.push({
       type: 'bar',
@@ -72,6 +86,7 @@ export function groupedBarFigure(input: GroupedBarInput): PlotlySpec {
             error_y: {
               type: 'data',
               array: errors.filter((_, g) => present[g]),
+              ...(errorsMinus ? { symmetric: false, arrayminus: errorsMinus.filter((_, g) => present[g]) } : {}),
               visible: true,
               thickness: 1.2,
               width: 3,
@@ -185,7 +200,8 @@ function autoRange(input: GroupedBarInput): [number, number] {
     row.forEach((v, g) => {
       if (v === null) return;
       const e = input.errors?.[s]?.[g] ?? 0;
-      all.push(v - (e ?? 0), v + (e ?? 0));
+      const below = input.errorsMinus ? (input.errorsMinus[s]?.[g] ?? 0) : e;
+      all.push(v - (below ?? 0), v + (e ?? 0));
     }),
   );
   input.reference?.values.forEach((row) => row.forEach((v) => v !== null && all.push(v)));

@@ -27,6 +27,19 @@ export interface BarPanelOptions {
   withInit?: boolean;
   title?: string;
   yRange?: [number, number];
+  /**
+   * What the error bars show: 'sd', ± SD over seeds (bars of two or more runs); 'ci', each bar's 95% test-set
+   * bootstrap interval; 'auto' (default), 'sd' when some bar averages two runs, else 'ci' where bars carry one.
+   */
+  errorBars?: 'sd' | 'ci' | 'auto';
+}
+
+/** The error-bar choice a panel of these cells gets (see `BarPanelOptions.errorBars`). */
+export function errorBarKind(cells: readonly CellResult[], requested: 'sd' | 'ci' | 'auto' = 'auto'): 'sd' | 'ci' | 'none' {
+  const ok = cells.filter((c) => c.status === 'ok');
+  const kind = requested !== 'auto' ? requested : ok.some((c) => c.n >= 2) ? 'sd' : 'ci';
+  if (kind === 'sd') return ok.some((c) => c.n >= 2) ? 'sd' : 'none';
+  return ok.some((c) => c.ci !== undefined) ? 'ci' : 'none';
 }
 
 /** A legend-sized reason: the part before any parenthesised detail, at most 48 characters. */
@@ -87,18 +100,32 @@ export function barPanel(cells: readonly CellResult[], options: BarPanelOptions)
       return c && c.status === 'ok' ? c.mean : null;
     }),
   );
+  const kind = errorBarKind(inPanel, options.errorBars);
+  const at = (s: string, g: string): CellResult | undefined => {
+    const c = byKey.get(`${s}|${g}`);
+    return c && c.status === 'ok' ? c : undefined;
+  };
   const errors = seriesKeys.map((s) =>
     groupKeys.map((g) => {
-      const c = byKey.get(`${s}|${g}`);
-      return c && c.status === 'ok' && c.n >= 2 ? c.spread : null;
+      const c = at(s, g);
+      if (!c) return null;
+      if (kind === 'sd') return c.n >= 2 ? c.spread : null;
+      return kind === 'ci' && c.ci ? Math.max(0, c.ci.upper - c.mean) : null;
+    }),
+  );
+  const errorsMinus = seriesKeys.map((s) =>
+    groupKeys.map((g) => {
+      const c = at(s, g);
+      return kind === 'ci' && c?.ci ? Math.max(0, c.mean - c.ci.lower) : null;
     }),
   );
   const input: GroupedBarInput = {
     groups: groupKeys,
     series: seriesKeys.map(seriesLabel),
     values,
-    // No error bars at all when no bar averages two runs (single-seed profiles).
-    ...(errors.some((row) => row.some((e) => e !== null)) ? { errors } : {}),
+    // No error bars at all when no bar has one (a single-seed profile without per-item test scores).
+    ...(kind !== 'none' ? { errors } : {}),
+    ...(kind === 'ci' ? { errorsMinus } : {}),
     yTitle: options.metric,
     missingNote: 'n/a',
   };
@@ -123,6 +150,8 @@ export interface FigurePanelsOptions {
   synthetic?: boolean;
   /** Base name of the exported files; `-auroc` / `-auprc` is appended. */
   name: string;
+  /** See `BarPanelOptions.errorBars`; the title says which was drawn. */
+  errorBars?: 'sd' | 'ci' | 'auto';
 }
 
 /** The paper-style pair of charts (AUROC, AUPRC) of a figure. */
@@ -131,14 +160,17 @@ export function figurePanels(
   options: FigurePanelsOptions,
 ): Array<{ metric: Metric; name: string; input: GroupedBarInput }> {
   return (['AUROC', 'AUPRC'] as Metric[]).map((metric) => {
+    const inFigure = cells.filter((c) => c.figure === options.figure && c.metric === metric);
+    const kind = errorBarKind(inFigure, options.errorBars);
+    const meaning = kind === 'sd' ? 'mean ± SD over seeds' : kind === 'ci' ? 'bars: 95% test-set bootstrap CI' : 'no error bars';
     const title =
       `${options.synthetic ? 'SYNTHETIC DATA — ' : ''}${options.title}: ${metric} ` +
-      `(mean ± SD over seeds${options.paper ? '; ◆ paper, digitised' : ''})`;
+      `(${meaning}${options.paper ? '; ◆ paper, digitised' : ''})`;
     // A single-label dataset (COVID, or the synthetic stand-in on a CheXpert figure) has one label group: put the
     // bars on x instead, so each has a legend-free slot with its name under it.
     const labels = distinct(cells.filter((c) => c.figure === options.figure).map((c) => c.label));
     const groupBy = options.groupBy === 'label' && labels.length === 1 ? 'bar' : options.groupBy;
-    const panel: BarPanelOptions = { figure: options.figure, metric, groupBy, title };
+    const panel: BarPanelOptions = { figure: options.figure, metric, groupBy, title, errorBars: kind === 'ci' ? 'ci' : 'sd' };
     if (options.paper) panel.paper = options.paper;
     return { metric, name: `${options.name}-${metric.toLowerCase()}`, input: barPanel(cells, panel) };
   });

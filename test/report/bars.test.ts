@@ -127,3 +127,41 @@ describe('barPanel error bars', () => {
     expect(barPanel(cells, { figure: 'fig3', metric: 'AUROC', groupBy: 'label' }).errors).toBeUndefined();
   });
 });
+
+describe('error bars from test-set intervals (single-seed profiles)', () => {
+  const single = [
+    cell({ figure: 'fig4', model: 'ResNet50K', init: 'TL', fraction: 1, label: 'covid19', metric: 'AUROC', mean: 0.8, spread: 0, n: 1, ci: { lower: 0.7, upper: 0.86 } }),
+    cell({ figure: 'fig4', model: 'ResNet50K', init: 'RI', fraction: 1, label: 'covid19', metric: 'AUROC', mean: 0.6, spread: 0, n: 1, ci: { lower: 0.45, upper: 0.74 } }),
+    cell({ figure: 'fig4', model: 'CBR-Tiny', init: 'RI', fraction: 1, label: 'covid19', metric: 'AUROC', mean: 0.7, spread: 0, n: 1 }),
+  ];
+
+  it('draws each single-run bar with its asymmetric 95% CI and says so in the title', () => {
+    const [auroc] = figurePanels(single, { figure: 'fig4', groupBy: 'bar', title: 'Fig. 4', name: 'f' });
+    expect(auroc.input.title).toBe('Fig. 4: AUROC (bars: 95% test-set bootstrap CI)');
+    const flat = (rows: readonly (readonly (number | null)[])[] | undefined) => rows?.flat().filter((v) => v !== null) as number[];
+    expect(flat(auroc.input.errors)?.map((v) => +v.toFixed(6)).sort()).toEqual([0.06, 0.14]);
+    expect(flat(auroc.input.errorsMinus)?.map((v) => +v.toFixed(6)).sort()).toEqual([0.1, 0.15]);
+    const traces = groupedBarFigure(auroc.input).data as Array<{ error_y?: { symmetric?: boolean; arrayminus?: unknown[] } }>;
+    expect(traces.some((t) => t.error_y?.symmetric === false && (t.error_y.arrayminus?.length ?? 0) > 0)).toBe(true);
+  });
+
+  it('keeps SD over seeds when some bar averages several runs, unless CIs are asked for', () => {
+    const mixed = [...single, cell({ figure: 'fig4', model: 'CBR-Small', init: 'RI', fraction: 1, label: 'covid19', metric: 'AUROC', mean: 0.7, spread: 0.05, n: 3, ci: { lower: 0.6, upper: 0.8 } })];
+    const sd = barPanel(mixed, { figure: 'fig4', metric: 'AUROC', groupBy: 'bar' });
+    expect(sd.errorsMinus).toBeUndefined();
+    expect((sd.errors?.flat().filter((v) => v !== null) as number[])).toEqual([0.05]);
+    const ci = barPanel(mixed, { figure: 'fig4', metric: 'AUROC', groupBy: 'bar', errorBars: 'ci' });
+    expect((ci.errors?.flat().filter((v) => v !== null) as number[]).length).toBe(3);
+  });
+});
+
+describe('groupedBarFigure asymmetric error bars', () => {
+  it('rejects lengths below the bar without lengths above it, and negative lengths', () => {
+    const base = { groups: ['a'], series: ['s'], values: [[0.5]], yTitle: 'AUROC' };
+    expect(() => groupedBarFigure({ ...base, errorsMinus: [[0.1]] })).toThrow(/errorsMinus needs errors/);
+    expect(() => groupedBarFigure({ ...base, errors: [[0.1]], errorsMinus: [[-0.1]] })).toThrow(/errorsMinus\[0\]\[0\] is -0.1/);
+    const fig = groupedBarFigure({ ...base, errors: [[0.1]], errorsMinus: [[0.3]] });
+    // The axis covers the longer lower whisker.
+    expect((fig.layout as { yaxis: { range: number[] } }).yaxis.range[0]).toBeLessThan(0.2);
+  });
+});
