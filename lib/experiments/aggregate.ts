@@ -71,7 +71,11 @@ function pooledCI(runs: RunRecord[], labelIndex: number, metric: 'auroc' | 'aupr
     if (!first.mask || first.mask[i * numLabels + labelIndex] === 1) rows.push(i);
   }
   const labels = rows.map((i) => first.labels[i * numLabels + labelIndex]!);
-  const perRun = runs.map((r) => rows.map((i) => r.testScores!.scores[i * numLabels + labelIndex]!));
+  // Rank by logits where a record has them (the metrics' own scores); older records only stored probabilities.
+  const perRun = runs.map((r) => {
+    const values = r.testScores!.logits ?? r.testScores!.scores;
+    return rows.map((i) => values[i * numLabels + labelIndex]!);
+  });
   const fn = METRIC_FNS[metric];
   try {
     const result = bootstrapCI(

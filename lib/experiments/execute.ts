@@ -12,7 +12,7 @@ import { DataError } from '../errors';
 import { bootstrapCI } from '../metrics/index';
 import { countParams } from '../models/index';
 import { clearTrainingState } from '../train/checkpoint';
-import { labelMetrics, predict, type Predictions } from '../train/evaluate';
+import { labelColumn, labelMetrics, predict, type Predictions } from '../train/evaluate';
 import { train } from '../train/loop';
 import type { TrainProgressEvent } from '../train/types';
 import { deriveSeed } from '../util/random';
@@ -50,14 +50,8 @@ function ci(labels: number[], scores: number[], metric: 'auroc' | 'auprc', seed:
 function testMetrics(p: Predictions, labelNames: string[], seed: number, nBoot: number): TestMetrics[] {
   return labelMetrics(p, labelNames).map((m, j) => {
     if (m.auroc === null) return { ...m, aurocCI: null, auprcCI: null };
-    const labels: number[] = [];
-    const scores: number[] = [];
-    for (let i = 0; i < p.ids.length; i++) {
-      const k = i * p.numLabels + j;
-      if (p.mask[k] !== 1) continue;
-      labels.push(p.labels[k]!);
-      scores.push(p.scores[k]!);
-    }
+    // Logits, like the metrics themselves (labelColumn): the sigmoid's float32 saturation would create ties.
+    const { labels, scores } = labelColumn(p, j);
     return {
       ...m,
       aurocCI: ci(labels, scores, 'auroc', deriveSeed(seed, 'ci', j, 'auroc'), nBoot),
@@ -179,6 +173,9 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
         ids: predictions.ids,
         labels: Array.from(predictions.labels),
         scores: Array.from(predictions.scores, (v) => Number(v.toPrecision(7))),
+        // Full float32 logits: rounding them (or using the saturating probabilities) would create ties that
+        // change pooled CIs and curves.
+        logits: Array.from(predictions.logits),
         ...(allCount ? {} : { mask: Array.from(predictions.mask) }),
       };
     }

@@ -193,8 +193,12 @@ export interface RunRecord {
   resumedFromEpoch?: number;
   /** ok: the training curve (per-epoch loss, learning rate, validation AUROC/AUPRC per label). */
   curve?: EpochRecord[];
-  /** ok and small test sets only (<= 20,000 values): per-item test scores, for curves and pooled CIs. */
-  testScores?: { ids: string[]; labels: number[]; scores: number[]; mask?: number[] };
+  /**
+   * ok and small test sets only (<= 20,000 values): per-item test scores, for curves and pooled CIs. `scores`
+   * are probabilities (sigmoid, 7 significant digits); `logits` (records from 2026-11-26 on) are what the
+   * metrics rank by. Older records without `logits` ranked by the float32 probabilities.
+   */
+  testScores?: { ids: string[]; labels: number[]; scores: number[]; logits?: number[]; mask?: number[] };
   provenance?: Provenance;
   /** failed: what went wrong. unavailable: why the run cannot be done here (e.g. weights missing). */
   error?: { name: string; message: string };

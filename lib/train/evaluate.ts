@@ -12,9 +12,9 @@ import type { EvalLabelMetrics } from './types';
 export interface Predictions {
   ids: string[];
   numLabels: number;
-  /** Row-major [items, labels] logits. */
+  /** Row-major [items, labels] logits: what every ranking metric is computed from (see `labelColumn`). */
   logits: Float32Array;
-  /** sigmoid(logits). */
+  /** sigmoid(logits), as probabilities for display; saturates to exactly 0 or 1 in float32 beyond |z| ≈ 17. */
   scores: Float32Array;
   labels: Float32Array;
   /** 1 = counts; all ones when the source has no masks. */
@@ -77,7 +77,13 @@ export function bceLoss(p: Predictions, posWeight?: number[]): number {
   return count === 0 ? Number.NaN : sum / count;
 }
 
-/** The counted (labels, scores) of one label. */
+/**
+ * The counted (labels, scores) of one label, where the scores are the LOGITS. AUROC, AUPRC and AP depend only on
+ * the order of the scores, and the sigmoid keeps that order, but float32 sigmoid outputs collapse to exactly 1
+ * (or 0) once |logit| passes about 17: a confident model's positives then tie, and a model whose every output
+ * saturates scores AUROC 0.5 and trapezoidal AUPRC (1 + prevalence) / 2 whatever its ranking. Logits never tie
+ * that way, so validation-based model selection and test metrics see the model's real ranking.
+ */
 export function labelColumn(p: Predictions, label: number): { labels: number[]; scores: number[] } {
   const labels: number[] = [];
   const scores: number[] = [];
@@ -85,7 +91,7 @@ export function labelColumn(p: Predictions, label: number): { labels: number[]; 
     const i = row * p.numLabels + label;
     if (p.mask[i] === 0) continue;
     labels.push(p.labels[i]!);
-    scores.push(p.scores[i]!);
+    scores.push(p.logits[i]!);
   }
   return { labels, scores };
 }

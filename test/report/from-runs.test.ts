@@ -221,6 +221,14 @@ describe('cellsFromGrid: test-set CI', () => {
       expect(c!.ci!.lower).toBeLessThan(c!.ci!.upper);
       expect(c!.ci!.upper - c!.ci!.lower).toBeGreaterThan(0.05);
     }
+    // Saturated probabilities (all 1) with distinct logits: the interval comes from the logits' ranking.
+    const sat = run('CBR-Small', CBR, 'TL', 0, 1, { test: [metrics(0.8, 0.9)] });
+    sat.testScores = { ids, labels, scores: ids.map(() => 1), logits: scores.map((v) => 20 + v) };
+    const satCell = cellsFromGrid(GRID, gridRows(GRID, summarizeRuns([sat], { bootstrap: 200 }))).find(
+      (x) => x.model === 'CBR-Small' && x.metric === 'AUROC' && x.status === 'ok',
+    );
+    const fromProbabilities = cells.find((x) => x.model === 'CBR-Small' && x.metric === 'AUROC' && x.status === 'ok');
+    expect(satCell?.ci).toEqual(fromProbabilities?.ci);
     // Without per-item scores there is no interval, rather than a made-up one.
     const bare = cellsFromGrid(GRID, gridRows(GRID, summarizeRuns([run('CBR-Small', CBR, 'TL', 0, 1, { test: [metrics(0.8, 0.9)] })], { bootstrap: 200 })));
     expect(bare.find((x) => x.model === 'CBR-Small' && x.status === 'ok')?.ci).toBeUndefined();
