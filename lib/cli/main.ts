@@ -15,7 +15,8 @@ import { exportCsv, exportJson } from '../experiments/export';
 import { getProfile, PROFILES } from '../experiments/profiles';
 import { GRIDS } from '../experiments/grids';
 import { runGrid } from '../experiments/runner';
-import { readStoreFile, STORE_FILE } from '../experiments/store';
+import { readStoreFile, ResultsStore, STORE_FILE } from '../experiments/store';
+import { tiedScoresReason } from '../experiments/tied-scores';
 import { downloadTorchvisionWeights, ensureKerasResNet50 } from '../models/index';
 import { collect, parseDataset, parseGrids, parseWeights, positiveInt, selectCells } from './options';
 import { createProgressView } from './progress';
@@ -136,6 +137,33 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
       process.stdout.write(`${formatTable(['grid', 'cell', 'dataset', 'profile', 'data', 'status', 'seeds', 'AUROC', 'AUPRC', 'seconds / reason'], statusRows(summaries))}\n`);
       const failed = summaries.filter((s) => s.status === 'failed' || s.status === 'partial').length;
       if (failed > 0) outcome.code = EXIT.runsFailed;
+    });
+
+  program
+    .command('forget')
+    .description('Drop runs from the store so the next `run` trains them again; --tied-scores: runs ranked by tied float32 probabilities (before metrics ranked by logits)')
+    .requiredOption('--tied-scores', 'forget finished runs whose test probabilities tie or whose validation AUROC was exactly 0.5, recorded without logits')
+    .option('--store <dir>', 'results store directory', DEFAULT_STORE)
+    .option('--dry-run', 'list what would be forgotten, change nothing')
+    .action((opts) => {
+      const dir = path.resolve(opts.store);
+      const affected = readStoreFile(path.join(dir, STORE_FILE)).records.filter((r) => tiedScoresReason(r) !== null);
+      for (const r of affected) {
+        process.stdout.write(`${opts.dryRun ? 'would forget' : 'forget'} ${r.grid} ${r.cellName} ${r.config.profile} ${r.config.dataset.id} fraction ${r.config.fraction} seed ${r.seed}: ${tiedScoresReason(r)}\n`);
+      }
+      if (opts.dryRun || affected.length === 0) {
+        process.stdout.write(`${affected.length} runs ${opts.dryRun ? 'would be' : 'were'} forgotten\n`);
+        return;
+      }
+      const store = ResultsStore.open(dir);
+      try {
+        // Every record of an affected run goes, so no older 'ok' record of it stands in for the forgotten one.
+        const hashes = new Set(affected.map((r) => r.configHash));
+        const { kept, dropped } = store.rewrite((r) => !hashes.has(r.configHash));
+        process.stdout.write(`${dropped.length} records of ${hashes.size} runs forgotten, ${kept} kept; \`rethink-tl run\` trains them again\n`);
+      } finally {
+        store.close();
+      }
     });
 
   program

@@ -152,6 +152,28 @@ export class ResultsStore {
     fs.fsyncSync(this.fd);
   }
 
+  /**
+   * Keep only the records `keep` accepts: written to a temporary file, then renamed over the store, under the
+   * writer lock, so a crash leaves either the old store or the new one. Dropped runs train again on the next
+   * `run` (a run is done only while an 'ok' record of it is in the store).
+   */
+  rewrite(keep: (record: RunRecord) => boolean): { kept: number; dropped: RunRecord[] } {
+    if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
+    const records = this.records();
+    const dropped = records.filter((r) => !keep(r));
+    if (dropped.length === 0) return { kept: records.length, dropped };
+    const kept = records.filter(keep);
+    const tmp = `${this.file}.rewrite-${process.pid}`;
+    fs.writeFileSync(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const fd = fs.openSync(tmp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.closeSync(this.fd);
+    fs.renameSync(tmp, this.file);
+    this.fd = fs.openSync(this.file, 'a');
+    return { kept: kept.length, dropped };
+  }
+
   close(): void {
     if (this.fd !== null) {
       fs.closeSync(this.fd);

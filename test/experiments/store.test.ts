@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestByConfig, readResults, readStoreFile, ResultsStore, STORE_FILE } from '../../lib/experiments/store';
+import { tiedScoresReason } from '../../lib/experiments/tied-scores';
 import type { RunRecord } from '../../lib/experiments/types';
 
 const dirs: string[] = [];
@@ -86,5 +87,36 @@ describe('ResultsStore', () => {
     const latest = latestByConfig([record('a', 'failed'), record('a', 'ok'), record('a', 'failed'), record('b', 'unavailable'), record('b', 'failed')]);
     expect(latest.get('a')!.status).toBe('ok');
     expect(latest.get('b')!.status).toBe('failed');
+  });
+});
+
+describe('forgetting runs ranked by tied probabilities', () => {
+  const withScores = (hash: string, scores: number[], extra: Partial<RunRecord['testScores']> = {}, curveAuroc = 0.7): RunRecord => ({
+    ...record(hash, 'ok'),
+    testScores: { ids: scores.map((_, i) => `i${i}`), labels: scores.map((_, i) => i % 2), scores, ...extra },
+    curve: [{ epoch: 1, learningRate: 1e-4, trainLoss: 1, valLoss: 1, valMeanAuroc: curveAuroc, valMeanAuprc: 0.5, val: [{ label: 'y', positives: 1, negatives: 1, auroc: curveAuroc, auprc: 0.5, ap: 0.5 }], seconds: 1, trainImages: 1 }],
+  });
+
+  it('names what makes a record untrustworthy, and spares records ranked by logits', () => {
+    expect(tiedScoresReason(withScores('a', [1, 1, 0.3]))).toBe('test probabilities tie');
+    expect(tiedScoresReason(withScores('b', [0.9, 0.8, 0.3], {}, 0.5))).toBe('validation AUROC exactly 0.5 at epoch 1');
+    expect(tiedScoresReason(withScores('c', [0.9, 0.8, 0.3]))).toBeNull();
+    expect(tiedScoresReason(withScores('d', [1, 1, 0.3], { logits: [20, 19, -1] }))).toBeNull();
+    expect(tiedScoresReason(record('e', 'failed'))).toBeNull();
+  });
+
+  it('rewrites the store without every record of the dropped runs, leaving no temporary file', () => {
+    const dir = tempDir();
+    const store = ResultsStore.open(dir);
+    store.append(record('bad', 'failed'));
+    store.append(withScores('bad', [1, 1, 0.3]));
+    store.append(withScores('good', [0.9, 0.8, 0.3]));
+    const { kept, dropped } = store.rewrite((r) => r.configHash !== 'bad');
+    expect(kept).toBe(1);
+    expect(dropped.map((r) => r.status)).toEqual(['failed', 'ok']);
+    store.append(record('next', 'ok')); // still open for appending after the rename
+    store.close();
+    expect(readResults(dir).map((r) => r.configHash)).toEqual(['good', 'next']);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('rewrite'))).toEqual([]);
   });
 });
