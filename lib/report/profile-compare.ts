@@ -4,6 +4,7 @@
  * overlap. It answers "does a larger training budget change the picture?" from stored runs, and says so per bar
  * instead of mixing profiles in one chart.
  */
+import { cellKey } from './cells';
 import { contenderName, formatFraction } from './labels';
 import type { CellResult, Metric } from './types';
 
@@ -20,30 +21,34 @@ export interface ProfileComparisonRow {
   separated?: boolean;
 }
 
-const barKey = (c: CellResult): string => [contenderName(c), formatFraction(c.fraction), c.label, c.metric].join(' | ');
-const hasValue = (c: CellResult | undefined): c is CellResult => c !== undefined && c.status === 'ok' && Number.isFinite(c.mean);
+/**
+ * A plain boolean, not a type guard: tslab compiles without strictNullChecks, where a guard's false branch
+ * narrows a CellResult to never.
+ */
+const hasValue = (c: CellResult | undefined): boolean => c !== undefined && c.status === 'ok' && Number.isFinite(c.mean);
 
 /** Rows in the base cells' order, then any bar only the other profile has. */
 export function compareProfiles(base: readonly CellResult[], other: readonly CellResult[]): ProfileComparisonRow[] {
-  const otherByKey = new Map(other.map((c) => [barKey(c), c]));
+  // Both sides are the same figure's bars, so the report's own bar identity pairs them.
+  const otherByKey = new Map(other.map((c) => [cellKey(c), c]));
   const seen = new Set<string>();
   const rows: ProfileComparisonRow[] = [];
   const add = (b: CellResult | undefined, o: CellResult | undefined): void => {
     const c = (b ?? o) as CellResult;
     const row: ProfileComparisonRow = { bar: contenderName(c), label: c.label, metric: c.metric, base: b, other: o };
     if (c.fraction !== undefined) row.fraction = c.fraction;
-    if (hasValue(b) && hasValue(o)) {
+    if (b !== undefined && o !== undefined && hasValue(b) && hasValue(o)) {
       row.difference = o.mean - b.mean;
       if (b.ci && o.ci) row.separated = o.ci.lower > b.ci.upper || b.ci.lower > o.ci.upper;
     }
     rows.push(row);
   };
   for (const b of base) {
-    const key = barKey(b);
+    const key = cellKey(b);
     seen.add(key);
     add(b, otherByKey.get(key));
   }
-  for (const o of other) if (!seen.has(barKey(o))) add(undefined, o);
+  for (const o of other) if (!seen.has(cellKey(o))) add(undefined, o);
   return rows;
 }
 
@@ -79,10 +84,7 @@ export interface ProfileComparisonMarkdownOptions {
 
 function describe(c: CellResult | undefined, digits: number): string {
   if (c === undefined) return '—';
-  // A plain boolean, not the hasValue type guard: tslab compiles without strictNullChecks, where the guard's
-  // false branch narrows a CellResult to never.
-  const valued: boolean = c.status === 'ok' && Number.isFinite(c.mean);
-  if (!valued) return c.status === 'ok' ? 'undefined' : c.status;
+  if (!hasValue(c)) return c.status === 'ok' ? 'undefined' : c.status;
   const f = (x: number): string => x.toFixed(digits);
   const sd = c.n >= 2 ? ` ± ${f(c.spread)}` : '';
   const ci = c.ci ? ` [${f(c.ci.lower)}, ${f(c.ci.upper)}]` : '';
