@@ -17,6 +17,7 @@ import { GRIDS } from '../experiments/grids';
 import { runGrid } from '../experiments/runner';
 import { readStoreFile, ResultsStore, STORE_FILE } from '../experiments/store';
 import { tiedScoresReason } from '../experiments/tied-scores';
+import type { RunRecord } from '../experiments/types';
 import { downloadTorchvisionWeights, ensureKerasResNet50 } from '../models/index';
 import { collect, parseDataset, parseGrids, parseWeights, positiveInt, selectCells } from './options';
 import { createProgressView } from './progress';
@@ -147,16 +148,22 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
     .option('--dry-run', 'list what would be forgotten, change nothing')
     .action((opts) => {
       const dir = path.resolve(opts.store);
-      const affected = readStoreFile(path.join(dir, STORE_FILE)).records.filter((r) => tiedScoresReason(r) !== null);
-      for (const r of affected) {
-        process.stdout.write(`${opts.dryRun ? 'would forget' : 'forget'} ${r.grid} ${r.cellName} ${r.config.profile} ${r.config.dataset.id} fraction ${r.config.fraction} seed ${r.seed}: ${tiedScoresReason(r)}\n`);
-      }
-      if (opts.dryRun || affected.length === 0) {
-        process.stdout.write(`${affected.length} runs ${opts.dryRun ? 'would be' : 'were'} forgotten\n`);
+      const report = (affected: RunRecord[], verb: string): void => {
+        for (const r of affected) {
+          process.stdout.write(`${verb} ${r.grid} ${r.cellName} ${r.config.profile} ${r.config.dataset.id} fraction ${r.config.fraction} seed ${r.seed}: ${tiedScoresReason(r)}\n`);
+        }
+      };
+      if (opts.dryRun) {
+        const affected = readStoreFile(path.join(dir, STORE_FILE)).records.filter((r) => tiedScoresReason(r) !== null);
+        report(affected, 'would forget');
+        process.stdout.write(`${affected.length} runs would be forgotten\n`);
         return;
       }
+      // Read and rewrite under the writer lock, so a run recorded meanwhile is neither missed nor lost.
       const store = ResultsStore.open(dir);
       try {
+        const affected = store.records().filter((r) => tiedScoresReason(r) !== null);
+        report(affected, 'forget');
         // Every record of an affected run goes, so no older 'ok' record of it stands in for the forgotten one.
         const hashes = new Set(affected.map((r) => r.configHash));
         const { kept, dropped } = store.rewrite((r) => !hashes.has(r.configHash));
