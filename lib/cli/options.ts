@@ -1,12 +1,16 @@
-/** Parsing of the CLI's compound options into the library's plain objects. */
+/** Parsing of the CLI's compound options into the library's plain objects; every bad value names its option. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { ConfigError } from '../errors';
-import { DATASET_IDS } from '../data/index';
+import { datasetEntry, defaultDatasetRoot, isDatasetId, DATASET_IDS } from '../data/registry';
 import { defineGrid, getGrid } from '../experiments/grids';
-import type { DatasetRef, GridSpec, WeightsPaths } from '../experiments/types';
+import type { DatasetRef, GridSpec } from '../experiments/types';
+import { isModelId, MODEL_IDS, type WeightsPaths } from '../models/registry';
+import { knownKeys, parseWith, schemaAt } from '../util/schema';
 
-/** 'fig4+fig6' -> both grids; a path to a .json file -> a user-defined grid in the same form. */
+/** 'fig4+fig6' -> both grids; a path to a .json file -> a user-defined grid in the same form (schema-checked). */
 export function parseGrids(arg: string): GridSpec[] {
   if (arg.endsWith('.json')) {
     const file = path.resolve(arg);
@@ -16,7 +20,11 @@ export function parseGrids(arg: string): GridSpec[] {
     } catch (error) {
       throw new ConfigError(`${file}: cannot read grid (${(error as Error).message})`, { file });
     }
-    return [defineGrid(parsed as GridSpec)];
+    try {
+      return [defineGrid(parsed as GridSpec)];
+    } catch (error) {
+      throw new ConfigError(`${file}: ${(error as Error).message}`, { ...(error as ConfigError).details, file });
+    }
   }
   return arg.split('+').map((id) => getGrid(id.trim()));
 }
@@ -43,16 +51,9 @@ export function selectCells(grids: GridSpec[], names: string[]): GridSpec[] {
     .filter((g) => g.cells.length > 0);
 }
 
-/** The shared data folder of this project's development machine, if present (RETHINK_SHARED or ../shared). */
-export function sharedDir(): string | null {
-  const candidates = [process.env.RETHINK_SHARED, path.resolve(__dirname, '..', '..', '..', 'shared')].filter((p): p is string => !!p);
-  return candidates.find((p) => fs.existsSync(p)) ?? null;
-}
-
-/** Loader options that are lists: a single value still means a one-element list. */
-const LIST_OPTIONS = new Set(['labels', 'labelColumns']);
-
-function parseOptionValue(key: string, raw: string): unknown {
+/** A `--data-option` value read as its option's kind: lists split at commas, numbers, booleans, or JSON. */
+function optionValue(schema: z.ZodType, key: string, raw: string): unknown {
+  const field = schemaAt(schema, [key]);
   if (raw.startsWith('[') || raw.startsWith('{')) {
     try {
       return JSON.parse(raw);
@@ -60,51 +61,78 @@ function parseOptionValue(key: string, raw: string): unknown {
       throw new ConfigError(`--data-option ${key}: not valid JSON: ${(err as Error).message}`, { field: key });
     }
   }
-  if (LIST_OPTIONS.has(key) || raw.includes(',')) return raw.split(',').map((v) => v.trim()).filter(Boolean);
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  if (raw !== '' && !Number.isNaN(Number(raw))) return Number(raw);
-  return raw;
+  if (field instanceof z.ZodArray) return raw.split(',').map((v) => v.trim()).filter(Boolean);
+  if (field instanceof z.ZodNumber && raw.trim() !== '' && !Number.isNaN(Number(raw))) return Number(raw);
+  if (field instanceof z.ZodBoolean && (raw === 'true' || raw === 'false')) return raw === 'true';
+  return raw; // the schema names a value of the wrong kind
 }
 
+/** The loader folder: --root, else the dataset's default folder (data/...) when it exists. */
+function datasetRoot(id: string, root: string | undefined): string | undefined {
+  if (root) return path.resolve(root);
+  const fallback = isDatasetId(id) ? defaultDatasetRoot(id) : null;
+  if (!fallback) return undefined;
+  if (fs.existsSync(fallback)) return fallback;
+  throw new ConfigError(`--data ${id}: no --root given and its default folder ${fallback} does not exist (rethink-tl prepare ${id} builds it)`, {
+    field: 'root',
+  });
+}
+
+/** `--data <id> --root <folder> --data-option key=value ...` -> a dataset reference with validated loader options. */
 export function parseDataset(id: string, root: string | undefined, extra: string[]): DatasetRef {
-  if (!(DATASET_IDS as readonly string[]).includes(id)) {
-    throw new ConfigError(`--data: unknown dataset '${id}' (known: ${DATASET_IDS.join(', ')})`, { field: 'data' });
-  }
+  if (!isDatasetId(id)) throw new ConfigError(`--data: unknown dataset '${id}' (known: ${DATASET_IDS.join(', ')})`, { field: 'data' });
+  const schema = datasetEntry(id).options as z.ZodType;
   const options: Record<string, unknown> = {};
   for (const pair of extra) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--data-option expects key=value, got '${pair}'`, { field: 'data-option' });
-    const key = pair.slice(0, eq);
-    const raw = pair.slice(eq + 1);
-    options[key] = parseOptionValue(key, raw);
+    const key = pair.slice(0, eq).trim();
+    options[key] = optionValue(schema, key, pair.slice(eq + 1));
   }
-  let resolvedRoot = root;
-  if (!resolvedRoot && id === 'covid-cohen') {
-    const shared = sharedDir();
-    if (shared && fs.existsSync(path.join(shared, 'data', 'covid-chestxray-cohen-256'))) resolvedRoot = path.join(shared, 'data', 'covid-chestxray-cohen-256');
-  }
-  if (resolvedRoot) options.root = path.resolve(resolvedRoot);
-  if (id !== 'synthetic-cxr' && options.root === undefined && options.path === undefined) {
+  const folder = datasetRoot(id, root);
+  if (folder) options.root = folder;
+  if (knownKeys(schema).includes('root') && options.root === undefined) {
     throw new ConfigError(`--data ${id} needs --root <folder> (the dataset's prepared folder)`, { field: 'root' });
   }
-  return { id, options };
+  return { id, options: parseWith(schema, options, `--data ${id}: --data-option`) as Record<string, unknown> };
 }
 
-/** --weights densenet121=<file> | resnet50=<file> | cbr-small=<file> | keras-cache=<dir>, repeatable. */
+/** --weights <model id>=<file> (any registry model) | keras-cache=<dir>, repeatable. */
 export function parseWeights(pairs: string[]): WeightsPaths {
   const out: WeightsPaths = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--weights expects name=path, got '${pair}'`, { field: 'weights' });
     const key = pair.slice(0, eq);
     const value = path.resolve(pair.slice(eq + 1));
-    if (eq <= 0) throw new ConfigError(`--weights expects name=path, got '${pair}'`, { field: 'weights' });
-    if (key === 'densenet121' || key === 'resnet50') out[key] = value;
-    else if (key === 'keras-cache') out.kerasCacheDir = value;
-    else if (/^cbr-(large-t|large-w|small|tiny)$/.test(key)) out.cbr = { ...out.cbr, [key.slice(4)]: value };
-    else throw new ConfigError(`--weights: unknown name '${key}' (densenet121, resnet50, cbr-large-t|large-w|small|tiny, keras-cache)`, { field: 'weights' });
-    if (key !== 'keras-cache' && !fs.existsSync(value)) throw new ConfigError(`--weights ${key}: file not found: ${value}`, { file: value });
+    if (key === 'keras-cache') {
+      out.kerasCacheDir = value;
+      continue;
+    }
+    if (!isModelId(key)) throw new ConfigError(`--weights: unknown name '${key}' (${[...MODEL_IDS, 'keras-cache'].join(', ')})`, { field: 'weights', key });
+    if (!fs.existsSync(value)) throw new ConfigError(`--weights ${key}: file not found: ${value}`, { file: value });
+    out[key] = value;
   }
   return out;
+}
+
+/**
+ * Worker processes for `run`: more than the machine's cores only makes the workers contend (and multiplies memory),
+ * so a larger request is capped at the core count, and the note says so.
+ */
+export function workerCount(requested: number, cores: number = os.cpus().length): { workers: number; note?: string } {
+  if (requested <= cores) return { workers: requested };
+  return { workers: cores, note: `--workers ${requested}: this machine has ${cores} core${cores === 1 ? '' : 's'}; using ${cores} worker${cores === 1 ? '' : 's'}` };
+}
+
+/** `--out <file>`: its folder must exist (a typo should not create directories or fail with a bare ENOENT). */
+export function outputFile(file: string): string {
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new ConfigError(`--out ${file}: the folder ${dir} does not exist`, { field: 'out', file: abs });
+  }
+  return abs;
 }
 
 export function positiveInt(name: string): (value: string) => number {

@@ -11,7 +11,7 @@ export type {
 } from './types';
 
 export { loadManifest, listManifestIds, manifestSchema, manifestsDir, type DatasetManifest, type LoadedManifest } from './manifest';
-export { loadDataset, DATASET_IDS, type DatasetId, type DatasetOptionsById } from './load';
+export { DATASETS, DATASET_IDS, datasetEntry, defaultDataDir, defaultDatasetRoot, isDatasetId, loadDataset, validateDatasetOptions, type DatasetEntry, type DatasetId, type DatasetOptions } from './registry';
 export type { ChexpertOptions } from './loaders/chexpert';
 export type { CovidCohenOptions } from './loaders/covid-cohen';
 export type { CsvDatasetOptions } from './loaders/csv-dataset';
@@ -27,7 +27,7 @@ export { ImageCache, defaultCacheDir } from './image/cache';
 export { decodeToGray, type GrayImage } from './image/decode';
 export { fitSquare } from './image/fit';
 export { randomResizedCropBox, type CropBox } from './image/augment';
-export { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD, normalizationTables } from './image/normalize';
+export { NORMALIZATION, normalizationTables, type Normalization, type NormalizationSpec } from './image/normalize';
 export { DEFAULT_RANDOM_RESIZED_CROP, PIPELINE_VERSION, baseSide, loadPipelineImage } from './image/pipeline';
 export { createBatchSource, type BatchSourceExtras } from './batches';
 export { createDecodePool, type DecodePool, type DecodePoolOptions } from './image/decode-pool';
@@ -54,7 +54,6 @@ export {
   type SplitSummaryRow,
 } from './summaries';
 export {
-  DEFAULT_COVID_ROOT,
   prepareCovidCohen,
   prepareFromSources,
   processSourceImage,

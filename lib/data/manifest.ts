@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DataError } from '../errors';
-import { sha256Hex } from './hash';
+import { sha256Hex } from '../util/hash';
+import { parseWith } from '../util/schema';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 const md5 = z.string().regex(/^[0-9a-f]{32}$/, 'a lowercase hex md5');
@@ -118,15 +119,8 @@ export function loadManifest(idOrPath: string): LoadedManifest {
   } catch (err) {
     throw new DataError(`${file}: invalid JSON (${(err as Error).message})`, { file });
   }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new DataError(`${file}: manifest does not match the schema:\n  ${issues.join('\n  ')}`, {
-      file,
-      field: parsed.error.issues[0]?.path.join('.'),
-    });
-  }
-  return { manifest: parsed.data, file, sha256: sha256Hex(raw) };
+  const manifest = parseWith(manifestSchema, json, `${file}: manifest does not match the schema`, (message, details) => new DataError(message, { ...details, file }));
+  return { manifest, file, sha256: sha256Hex(raw) };
 }
 
 export function listManifestIds(): string[] {

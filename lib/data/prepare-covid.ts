@@ -4,13 +4,11 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { ConfigError, DataError } from '../errors';
 import { readCsv, requireColumns } from './csv';
-import { sha256File, sha256Hex } from './hash';
+import { sha256Hex } from '../util/hash';
+import { sha256File } from './hash';
 import { decodeToGray } from './image/decode';
 import { loadManifest, manifestsDir } from './manifest';
 import { requireInsideRoot } from './paths';
-
-/** Where `rethink-tl prepare covid-cohen` builds the folder by default (relative to the repository root). */
-export const DEFAULT_COVID_ROOT = 'data/covid-chestxray-cohen-256';
 
 /** Fetches the bytes at a URL. Injectable so tests (and offline mirrors) can supply local bytes. */
 export type FetchBytes = (url: string) => Promise<Uint8Array>;

@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { ConfigError, DataError } from '../errors';
 import { createRng, deriveSeed } from '../util/random';
 import { csvField } from './csv';
-import { sha256Hex } from './hash';
+import { sha256Hex } from '../util/hash';
 import type { Dataset, DatasetItem, SplitName } from './types';
 
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];

@@ -3,7 +3,7 @@
  * of each label's test AUROC / AUPRC / AP, plus a bootstrap CI of that seed-mean over test-set resampling.
  */
 import { auprc, auroc, averagePrecision, bootstrapCI } from '../metrics/index';
-import { canonicalJson, hashConfig } from './hash';
+import { canonicalJson, hashJson } from '../util/hash';
 import { normalizeModelSpec } from './model-factory';
 import { latestByConfig } from './store';
 import type { GridSpec, RunConfig, RunRecord, RunStatus } from './types';
@@ -45,7 +45,7 @@ export interface CellSummary {
 
 export function cellKeyOf(config: RunConfig): string {
   const { seed: _seed, ...rest } = config;
-  return hashConfig(rest);
+  return hashJson(rest);
 }
 
 function spread(values: number[]): Spread | null {

@@ -3,19 +3,24 @@
  * per-split label counts. Parent and workers compute the same plan from the same inputs; the split hash in the
  * run config guards that they agree.
  */
-import { createHash } from 'node:crypto';
-import { loadDataset, splitDataset, subsampleNested, type Dataset, type DatasetId, type DatasetItem, type Splits } from '../data/index';
+import { datasetEntry, validateDatasetOptions } from '../data/registry';
+import { splitDataset, subsampleNested, type Dataset, type DatasetItem, type Splits } from '../data/index';
 import { DataError } from '../errors';
-import { canonicalJson } from './hash';
+import { canonicalJson, sha256Hex } from '../util/hash';
 import type { DatasetRef } from './types';
 
 const datasets = new Map<string, Promise<Dataset>>();
+
+/** A dataset reference as grids and the CLI give it (id and options, validated against the loader's schema). */
+export async function loadDatasetRef(ref: DatasetRef): Promise<Dataset> {
+  return datasetEntry(ref.id).load(validateDatasetOptions(ref.id, ref.options));
+}
 
 export function loadDatasetCached(ref: DatasetRef): Promise<Dataset> {
   const key = canonicalJson(ref);
   let promise = datasets.get(key);
   if (!promise) {
-    promise = loadDataset(ref.id as DatasetId, ref.options as never);
+    promise = loadDatasetRef(ref);
     datasets.set(key, promise);
     promise.catch(() => datasets.delete(key));
   }
@@ -68,5 +73,5 @@ export function labelCounts(items: DatasetItem[], numLabels: number): { positive
 }
 
 export function idsHash(items: DatasetItem[]): string {
-  return createHash('sha256').update(items.map((i) => i.id).sort().join('\n')).digest('hex');
+  return sha256Hex(items.map((i) => i.id).sort().join('\n'));
 }

@@ -7,10 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getBackendInfo } from '../backend/index';
-import { createBatchSource, PIPELINE_VERSION, type ImagePipelineOptions } from '../data/index';
+import { createBatchSource, PIPELINE_VERSION, type DatasetItem } from '../data/index';
 import { DataError } from '../errors';
 import { bootstrapCI } from '../metrics/index';
-import { countParams } from '../models/index';
+import { countParams } from '../models/params';
+import type { WeightsInfo } from '../models/weights/sources';
 import { clearTrainingState } from '../train/checkpoint';
 import { labelColumn, labelMetrics, predict, type Predictions } from '../train/evaluate';
 import { train } from '../train/loop';
@@ -18,6 +19,7 @@ import type { TrainProgressEvent } from '../train/types';
 import { deriveSeed } from '../util/random';
 import { chooseSplit, idsHash, labelCounts, loadDatasetCached, trainingSubset } from './data-plan';
 import { buildModel, checkAvailability } from './model-factory';
+import { trainingSettings } from './run-config';
 import type { Provenance, RunRecord, RunSpec, TestMetrics } from './types';
 
 /** Largest test set (items x labels) whose per-item scores are kept in the record. */
@@ -66,120 +68,137 @@ export interface ExecuteRunOptions {
   bootstrap: number;
 }
 
-export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunRecord> {
-  const started = new Date();
-  const { config } = spec;
-  const base = {
-    schema: 1 as const,
-    configHash: spec.configHash,
-    config,
-    grid: spec.grid,
-    cellName: spec.cellName,
-    seed: config.seed,
-    startedAt: started.toISOString(),
-  };
-  let model: tf.LayersModel | null = null;
-  try {
-    const dataset = await loadDatasetCached(spec.dataset);
-    if (dataset.contentHash !== config.dataset.contentHash) {
-      throw new DataError(`dataset '${dataset.id}' changed since the run was planned (content hash ${dataset.contentHash} != ${config.dataset.contentHash})`);
-    }
-    const { splits } = chooseSplit(dataset);
-    if (splits.hash !== config.split.hash) {
-      throw new DataError(`split of '${dataset.id}' differs from the planned one (${splits.hash} != ${config.split.hash})`);
-    }
-    const trainItems = trainingSubset(splits, config.fractionLadder, config.fraction, config.seed, dataset.labelNames);
-    const availability = await checkAvailability(config.cell.model, config.cell.init, spec.weightsPaths);
-    if (availability.available === false) {
-      return { ...base, status: 'unavailable', finishedAt: new Date().toISOString(), wallSeconds: 0, reason: availability.reason };
-    }
-    const pipeline: ImagePipelineOptions = config.pipeline;
-    const t = config.training;
-    const trainSource = createBatchSource(dataset, trainItems, { batchSize: t.batchSize, shuffle: true, seed: config.seed, pipeline, dropLast: false });
-    const evalOptions = { batchSize: t.microBatchSize, shuffle: false, seed: 0, pipeline, augment: false } as const;
-    const valSource = createBatchSource(dataset, splits.val, evalOptions);
-    const testSource = createBatchSource(dataset, splits.test, evalOptions);
+type RunBase = Pick<RunRecord, 'schema' | 'configHash' | 'config' | 'grid' | 'cellName' | 'seed' | 'startedAt'>;
 
-    model = await buildModel(config.cell.model, config.cell.init, {
-      numClasses: dataset.labelNames.length,
-      inputSize: pipeline.size,
-      seed: deriveSeed(config.seed, 'init'),
-      weights: availability.weights,
-      ...(spec.weightsPaths.kerasCacheDir ? { kerasCacheDir: spec.weightsPaths.kerasCacheDir } : {}),
-    });
+/** The run's data, checked against what was planned: a changed dataset or split is an error, not a silent rerun. */
+async function runData(spec: RunSpec) {
+  const { config } = spec;
+  const dataset = await loadDatasetCached(spec.dataset);
+  if (dataset.contentHash !== config.dataset.contentHash) {
+    throw new DataError(`dataset '${dataset.id}' changed since the run was planned (content hash ${dataset.contentHash} != ${config.dataset.contentHash})`);
+  }
+  const { splits } = chooseSplit(dataset);
+  if (splits.hash !== config.split.hash) {
+    throw new DataError(`split of '${dataset.id}' differs from the planned one (${splits.hash} != ${config.split.hash})`);
+  }
+  const trainItems = trainingSubset(splits, config.fractionLadder, config.fraction, config.seed, dataset.labelNames);
+  return { dataset, splits, trainItems };
+}
+
+type RunData = Awaited<ReturnType<typeof runData>>;
+
+function provenanceOf(data: RunData, weights: WeightsInfo | null, model: tf.LayersModel, inputSize: number): Provenance {
+  const { dataset, splits, trainItems } = data;
+  const counts = (items: DatasetItem[]) => ({ items: items.length, positives: labelCounts(items, dataset.labelNames.length).positives });
+  const backend = getBackendInfo();
+  const g = git();
+  return {
+    gitCommit: g.commit,
+    gitDirty: g.dirty,
+    backend: backend ? { backend: backend.backend, package: backend.package, version: backend.version, threads: backend.threads } : null,
+    tfjsVersion: tf.version.tfjs ?? tf.version_core,
+    node: process.version,
+    host: { platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length },
+    dataset: {
+      id: dataset.id,
+      title: dataset.title,
+      contentHash: dataset.contentHash,
+      synthetic: dataset.synthetic,
+      splitHash: splits.hash,
+      trainSubsetHash: idsHash(trainItems),
+      counts: { train: counts(trainItems), val: counts(splits.val), test: counts(splits.test) },
+    },
+    weights: weights ? { source: weights.source, title: weights.title, sha256: weights.sha256, caveats: weights.caveats } : null,
+    model: { inputSize, params: countParams(model) },
+    imagePipelineVersion: PIPELINE_VERSION,
+  };
+}
+
+/** Per-item test scores for small test sets (curves, pooled CIs). */
+function storedScores(predictions: Predictions): RunRecord['testScores'] {
+  if (predictions.scores.length > MAX_STORED_SCORES) return undefined;
+  const allCount = predictions.mask.every((m) => m === 1);
+  return {
+    ids: predictions.ids,
+    labels: Array.from(predictions.labels),
+    scores: Array.from(predictions.scores, (v) => Number(v.toPrecision(7))),
+    // Full float32 logits: rounding them (or using the saturating probabilities) would create ties that
+    // change pooled CIs and curves.
+    logits: Array.from(predictions.logits),
+    ...(allCount ? {} : { mask: Array.from(predictions.mask) }),
+  };
+}
+
+async function trainAndTest(spec: RunSpec, data: RunData, weights: WeightsInfo | null, options: ExecuteRunOptions, base: RunBase): Promise<RunRecord> {
+  const { config } = spec;
+  const { dataset, splits, trainItems } = data;
+  const pipeline = config.pipeline;
+  const t = trainingSettings(config.training);
+  const evalOptions = { batchSize: t.microBatchSize, shuffle: false, seed: 0, pipeline, augment: false } as const;
+  const model = await buildModel(config.cell.model, config.cell.init, {
+    numClasses: dataset.labelNames.length,
+    inputSize: pipeline.size,
+    seed: deriveSeed(config.seed, 'init'),
+    weights,
+    paths: spec.weightsPaths,
+  });
+  try {
     const result = await train({
       model,
-      train: trainSource,
-      val: valSource,
+      train: createBatchSource(dataset, trainItems, { batchSize: t.batchSize, shuffle: true, seed: config.seed, pipeline, dropLast: false }),
+      val: createBatchSource(dataset, splits.val, evalOptions),
       labelNames: dataset.labelNames,
       epochs: t.epochs,
       microBatchSize: t.microBatchSize,
       optimizer: t.optimizer,
       plateau: t.plateau,
-      ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
-      ...(t.stopBelowLr !== null ? { stopBelowLr: t.stopBelowLr } : {}),
+      earlyStopping: t.earlyStopping,
+      stopBelowLr: t.stopBelowLr,
       selectBy: t.selectBy,
       checkpointDir: spec.checkpointDir,
       fingerprint: spec.configHash,
       seed: config.seed,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    const predictions = await predict(model, testSource, { microBatchSize: t.microBatchSize });
-    const test = testMetrics(predictions, dataset.labelNames, config.seed, options.bootstrap);
-    const counts = (items: typeof trainItems) => {
-      const c = labelCounts(items, dataset.labelNames.length);
-      return { items: items.length, positives: c.positives };
-    };
-    const backend = getBackendInfo();
-    const g = git();
-    const provenance: Provenance = {
-      gitCommit: g.commit,
-      gitDirty: g.dirty,
-      backend: backend ? { backend: backend.backend, package: backend.package, version: backend.version, threads: backend.threads } : null,
-      tfjsVersion: tf.version.tfjs ?? tf.version_core,
-      node: process.version,
-      host: { platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length },
-      dataset: {
-        id: dataset.id,
-        title: dataset.title,
-        contentHash: dataset.contentHash,
-        synthetic: dataset.synthetic,
-        splitHash: splits.hash,
-        trainSubsetHash: idsHash(trainItems),
-        counts: { train: counts(trainItems), val: counts(splits.val), test: counts(splits.test) },
-      },
-      weights: availability.weights
-        ? { source: availability.weights.source, title: availability.weights.title, sha256: availability.weights.sha256, caveats: availability.weights.caveats }
-        : null,
-      model: { inputSize: pipeline.size, params: countParams(model) },
-      imagePipelineVersion: PIPELINE_VERSION,
-    };
+    const predictions = await predict(model, createBatchSource(dataset, splits.test, evalOptions), { microBatchSize: t.microBatchSize });
     const finished = new Date();
-    const record: RunRecord = {
+    return {
       ...base,
       status: 'ok',
       finishedAt: finished.toISOString(),
-      wallSeconds: (finished.getTime() - started.getTime()) / 1000,
-      test,
+      wallSeconds: (finished.getTime() - Date.parse(base.startedAt)) / 1000,
+      test: testMetrics(predictions, dataset.labelNames, config.seed, options.bootstrap),
       bestEpoch: result.bestEpoch,
       stopReason: result.stopReason,
       resumedFromEpoch: result.resumedFromEpoch,
       curve: result.history,
-      provenance,
+      provenance: provenanceOf(data, weights, model, pipeline.size),
+      ...(storedScores(predictions) ? { testScores: storedScores(predictions) } : {}),
     };
-    if (predictions.scores.length <= MAX_STORED_SCORES) {
-      const allCount = predictions.mask.every((m) => m === 1);
-      record.testScores = {
-        ids: predictions.ids,
-        labels: Array.from(predictions.labels),
-        scores: Array.from(predictions.scores, (v) => Number(v.toPrecision(7))),
-        // Full float32 logits: rounding them (or using the saturating probabilities) would create ties that
-        // change pooled CIs and curves.
-        logits: Array.from(predictions.logits),
-        ...(allCount ? {} : { mask: Array.from(predictions.mask) }),
-      };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One run to its record: 'ok' with metrics and provenance, 'unavailable' with the reason, or 'failed' with the error. */
+export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunRecord> {
+  const { config } = spec;
+  const base: RunBase = {
+    schema: 1,
+    configHash: spec.configHash,
+    config,
+    grid: spec.grid,
+    cellName: spec.cellName,
+    seed: config.seed,
+    startedAt: new Date().toISOString(),
+  };
+  try {
+    const data = await runData(spec);
+    const availability = await checkAvailability(config.cell.model, config.cell.init, spec.weightsPaths);
+    if (availability.available === false) {
+      return { ...base, status: 'unavailable', finishedAt: new Date().toISOString(), wallSeconds: 0, reason: availability.reason };
     }
-    return record;
+    return await trainAndTest(spec, data, availability.weights, options, base);
   } catch (error) {
     const finished = new Date();
     const e = error instanceof Error ? error : new Error(String(error));
@@ -187,11 +206,9 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
       ...base,
       status: 'failed',
       finishedAt: finished.toISOString(),
-      wallSeconds: (finished.getTime() - started.getTime()) / 1000,
+      wallSeconds: (finished.getTime() - Date.parse(base.startedAt)) / 1000,
       error: { name: e.name, message: e.message },
     };
-  } finally {
-    model?.dispose();
   }
 }
 

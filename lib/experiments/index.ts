@@ -20,9 +20,9 @@ export {
   type GridRow,
 } from './aggregate';
 export { exportCsv, exportJson } from './export';
-export { buildModel, checkAvailability, normalizeModelSpec, minInputSize, normalizationFor, type Availability, type WeightsInfo } from './model-factory';
+export { buildModel, checkAvailability, normalizeModelSpec, minInputSize, normalizationFor, type Availability } from './model-factory';
 export { chooseSplit, loadDatasetCached } from './data-plan';
-export { canonicalJson, hashConfig } from './hash';
+export { canonicalJson, hashJson } from '../util/hash';
 export type {
   ModelId,
   Truncation,
@@ -43,4 +43,4 @@ export type {
   TestMetrics,
   Provenance,
 } from './types';
-export { MODEL_IDS } from './types';
+export { INITS } from './types';

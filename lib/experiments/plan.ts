@@ -6,11 +6,14 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { Dataset } from '../data/index';
-import { chooseSplit, labelCounts, loadDatasetCached, SPLIT_SEED } from './data-plan';
+import { canonicalJson, hashJson } from '../util/hash';
+import { chooseSplit, labelCounts, loadDatasetCached } from './data-plan';
 import { defaultFractions, type FractionChoice } from './fractions';
-import { checkAvailability, minInputSize, normalizationFor, normalizeModelSpec, type Availability } from './model-factory';
-import { canonicalJson, hashConfig } from './hash';
-import type { DatasetRef, GridSpec, ProfileSpec, RunConfig, RunSpec, WeightsPaths } from './types';
+import { defineGrid } from './grids';
+import { checkAvailability, normalizeModelSpec, type Availability } from './model-factory';
+import { defineProfile } from './profiles';
+import { runConfig } from './run-config';
+import type { DatasetRef, GridSpec, ProfileSpec, RunSpec, WeightsPaths } from './types';
 
 export interface PlanOptions {
   grids: GridSpec[];
@@ -42,52 +45,35 @@ export function seedList(seeds: number[] | number | undefined, profile: ProfileS
 }
 
 export async function planRuns(options: PlanOptions): Promise<Plan> {
+  const grids = options.grids.map(defineGrid);
+  const profile = defineProfile(options.profile);
   const dataset = await loadDatasetCached(options.dataset);
-  const { splits, method } = chooseSplit(dataset);
-  const counts = labelCounts(splits.train, dataset.labelNames.length);
+  const split = chooseSplit(dataset);
+  const counts = labelCounts(split.splits.train, dataset.labelNames.length);
   const fractionChoice = defaultFractions(counts.positives, counts.negatives, dataset.labelNames);
-  const seeds = seedList(options.seeds, options.profile);
+  const seeds = seedList(options.seeds, profile);
+  const weights = options.weights ?? {};
   const runs = new Map<string, RunSpec>();
   const reasons = new Map<string, string>();
   const availability = new Map<string, Promise<Availability>>();
-  const { profile } = options;
-  for (const grid of options.grids) {
+  for (const grid of grids) {
     const ladder = grid.fractions === 'dataset-default' ? fractionChoice.fractions : [...grid.fractions].sort((a, b) => a - b);
     for (const cell of grid.cells) {
       const model = normalizeModelSpec(cell.model);
       const availabilityKey = canonicalJson({ model, init: cell.init });
-      if (!availability.has(availabilityKey)) availability.set(availabilityKey, checkAvailability(model, cell.init, options.weights ?? {}));
+      if (!availability.has(availabilityKey)) availability.set(availabilityKey, checkAvailability(model, cell.init, weights));
       const available = await availability.get(availabilityKey)!;
       for (const fraction of ladder) {
         for (const seed of seeds) {
-          const config: RunConfig = {
-            dataset: { id: dataset.id, contentHash: dataset.contentHash, labelNames: dataset.labelNames, synthetic: dataset.synthetic },
-            split: { method, hash: splits.hash, seed: SPLIT_SEED },
-            fraction,
-            fractionLadder: ladder,
-            cell: { model, init: cell.init },
-            weights: available.available && available.weights ? { source: available.weights.source, sha256: available.weights.sha256 } : null,
-            pipeline: {
-              size: Math.max(profile.imageSize, minInputSize(model)),
-              channels: profile.channels,
-              fit: profile.fit,
-              normalize: normalizationFor(model),
-              ...(profile.augment ? { augment: profile.augment } : {}),
-            },
-            training: profile.training,
-            seed,
-            profile: profile.id,
-          };
-          const configHash = hashConfig(config);
+          const config = runConfig({
+            dataset, split, fractionLadder: ladder, fraction, model, init: cell.init, profile, seed,
+            weights: available.available ? available.weights : null,
+          });
+          const configHash = hashJson(config);
           if (runs.has(configHash)) continue;
           if (available.available === false) reasons.set(configHash, available.reason);
           runs.set(configHash, {
-            configHash,
-            config,
-            grid: grid.id,
-            cellName: cell.name,
-            dataset: options.dataset,
-            weightsPaths: options.weights ?? {},
+            configHash, config, grid: grid.id, cellName: cell.name, dataset: options.dataset, weightsPaths: weights,
             checkpointDir: path.join(options.workDir, configHash.slice(0, 16)),
           });
         }
@@ -98,5 +84,5 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
   return {
     runs: all.filter((r) => !reasons.has(r.configHash)),
     unavailable: all.filter((r) => reasons.has(r.configHash)).map((spec) => ({ spec, reason: reasons.get(spec.configHash)! })),
-    dataset, fractions: fractionChoice, splitMethod: method, splitHash: splits.hash };
+    dataset, fractions: fractionChoice, splitMethod: split.method, splitHash: split.splits.hash };
 }

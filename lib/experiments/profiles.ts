@@ -11,6 +11,8 @@
  */
 import { ConfigError } from '../errors';
 import { DEFAULT_ADAM } from '../train/adam';
+import { parseWith } from '../util/schema';
+import { profileSchema } from './schemas';
 import type { ProfileSpec } from './types';
 
 /**
@@ -29,7 +31,7 @@ export const QUICK: ProfileSpec = {
     batchSize: 16,
     microBatchSize: 16,
     optimizer: { ...DEFAULT_ADAM },
-    plateau: false,
+    plateau: null,
     earlyStopping: null,
     stopBelowLr: null,
     selectBy: 'val-mean-auprc',
@@ -93,6 +95,11 @@ export const PAPER: ProfileSpec = {
 };
 
 export const PROFILES: Readonly<Record<string, ProfileSpec>> = { quick: QUICK, cpu: CPU, paper: PAPER };
+
+/** Validate a user-defined profile (same form as the ones above); unknown keys and bad values name the field. */
+export function defineProfile(profile: ProfileSpec): ProfileSpec {
+  return parseWith(profileSchema, profile, `profile '${String((profile as { id?: unknown })?.id)}'`);
+}
 
 export function getProfile(id: string): ProfileSpec {
   const profile = PROFILES[id];

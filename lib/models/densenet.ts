@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyTorchInit } from './init';
 import { avgPool, batchNorm, conv, linear, maxPool, modelInput, relu, type Sym, apply } from './layers';
-import { resolveModelOptions, type ModelOptions } from './types';
+import { resolveModelOptions, type CutPoints, type ModelOptions } from './types';
 
 export const DENSENET121_BLOCKS = [6, 12, 24, 16] as const;
 const GROWTH = 32;
@@ -14,12 +14,12 @@ const BN_SIZE = 4;
 const INIT_FEATURES = 64;
 
 /** Layer whose output is the end of each truncation level (torchvision `features` children). */
-export const DENSENET_CUTS = {
+export const DENSENET_CUTS: CutPoints = {
   T1: 'features.transition1.pool',
   T2: 'features.transition2.pool',
   T3: 'features.transition3.pool',
   F: 'features.norm5',
-} as const;
+};
 
 function denseLayer(x: Sym, prefix: string): Sym {
   let y = batchNorm(x, `${prefix}.norm1`);

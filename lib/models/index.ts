@@ -7,15 +7,9 @@ export { densenet121, DENSENET121_BLOCKS, DENSENET_CUTS } from './densenet';
 export { resnet50, RESNET50_LAYERS, RESNET50_CUTS } from './resnet';
 export { cbr, cbrMinInputSize, CBR_SPECS, type CbrVariant } from './cbr';
 export type { ModelOptions } from './types';
-export {
-  truncateAt,
-  truncateDenseNet,
-  truncateResNet50,
-  type HeadKind,
-  type HeadOptions,
-  type DenseNetLevel,
-  type ResNetLevel,
-} from './surgery';
+export { truncateAt, truncateDenseNet, type HeadKind, type HeadOptions } from './surgery';
+export { MODELS, MODEL_IDS, isModelId, modelEntry, truncateModel, type BuildRequest, type ModelEntry, type ModelId } from './registry';
+export { TRUNCATIONS, type CutPoints, type Truncation } from './types';
 export { countParams, countLayerParams, describeModel, defaultStageOf } from './params';
 export type { CountOptions, ModelDescription, StageDescription } from './params';
 export { applyTorchInit, type InitRules, type InitScheme } from './init';
@@ -62,17 +56,18 @@ export {
   type DownloadedWeights,
 } from './weights/download';
 export {
-  PRETRAINED_SOURCES,
-  pretrainedSource,
   preprocessImages,
-  NORMALISATION,
+  userCheckpointSource,
   TORCHVISION_DENSENET121_SOURCE,
   TORCHVISION_RESNET50_SOURCE,
   KERAS_RESNET50_SOURCE,
   MOBILENET_V1_025_SOURCE,
+  MOBILENET_V1_025_CUTS,
   type PretrainedSource,
   type Preprocessing,
-  type Normalisation,
+  type TransferSource,
+  type WeightsInfo,
+  type WeightsPaths,
 } from './weights/sources';
 export { defaultWeightsCacheDir } from './weights/cache';
 export { sha256OfFile } from './weights/sha256';

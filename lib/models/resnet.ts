@@ -7,18 +7,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyTorchInit } from './init';
 import { apply, batchNorm, conv, linear, maxPool, modelInput, relu, type Sym } from './layers';
-import { resolveModelOptions, type ModelOptions } from './types';
+import { resolveModelOptions, type CutPoints, type ModelOptions } from './types';
 
 export const RESNET50_LAYERS = [3, 4, 6, 3] as const;
 const EXPANSION = 4;
 
-/** Output of each stage (the last block's final ReLU). */
-export const RESNET50_CUTS = {
-  L1: 'layer1.2.relu',
-  L2: 'layer2.3.relu',
-  L3: 'layer3.5.relu',
+/** Output of each stage (the last block's final ReLU): layer1..layer3 are T1..T3, layer4 is F (the later TTL code). */
+export const RESNET50_CUTS: CutPoints = {
+  T1: 'layer1.2.relu',
+  T2: 'layer2.3.relu',
+  T3: 'layer3.5.relu',
   F: 'layer4.2.relu',
-} as const;
+};
 
 function bottleneck(x: Sym, prefix: string, planes: number, stride: number, project: boolean): Sym {
   let y = conv(x, `${prefix}.conv1`, planes, 1);

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors';
 import { initLayer } from './init';
 import { apply, linear, relu, type Sym } from './layers';
 import { DENSENET_CUTS } from './densenet';
-import { RESNET50_CUTS } from './resnet';
+import type { Truncation } from './types';
 
 /**
  * - 'flatten-linear': the paper's code (Flatten -> Linear straight on the feature map). The feature map is
@@ -81,33 +81,18 @@ export function truncateAt(model: tf.LayersModel, layerName: string, opts: HeadO
   return truncated;
 }
 
-export type DenseNetLevel = keyof typeof DENSENET_CUTS;
-
 /**
  * The paper's DenseNet121 truncation (sun-umn/TTL `truncate_densenet`): keep torchvision `features` children up
  * to and including transition 1/2/3 ('T1'..'T3'), or all of `features` through norm5 ('F'), then the head.
  * 'F' with 'gap-linear' is torchvision's own head (ReLU -> GAP -> Linear); 'F' with 'flatten-linear' follows
- * the paper's code (no ReLU).
+ * the paper's code (no ReLU). Any registry model: `truncateModel` (registry.ts).
  */
 export function truncateDenseNet(
   model: tf.LayersModel,
-  level: DenseNetLevel,
+  level: Truncation,
   opts: Omit<HeadOptions, 'reluBeforeHead'>,
 ): tf.LayersModel {
   const cut = DENSENET_CUTS[level];
   if (!cut) throw new ConfigError(`truncateDenseNet: level must be T1, T2, T3 or F, got '${level}'`, { field: 'level' });
   return truncateAt(model, cut, { ...opts, reluBeforeHead: level === 'F' && opts.head === 'gap-linear' });
-}
-
-export type ResNetLevel = keyof typeof RESNET50_CUTS;
-
-/** ResNet50 truncated after layer1/2/3 ('L1'..'L3') or layer4 ('F'), as in the later TTL code. Head name 'fc'. */
-export function truncateResNet50(
-  model: tf.LayersModel,
-  level: ResNetLevel,
-  opts: Omit<HeadOptions, 'reluBeforeHead'>,
-): tf.LayersModel {
-  const cut = RESNET50_CUTS[level];
-  if (!cut) throw new ConfigError(`truncateResNet50: level must be L1, L2, L3 or F, got '${level}'`, { field: 'level' });
-  return truncateAt(model, cut, { headName: 'fc', ...opts });
 }

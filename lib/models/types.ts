@@ -1,5 +1,15 @@
 import { ConfigError } from '../errors';
 
+/**
+ * The paper's truncation levels, the one vocabulary for every architecture: T1..T3 keep the network through its
+ * stage 1..3 (DenseNet121: transition 1..3; ResNet50: layer1..layer3), F keeps every stage ("full transfer").
+ */
+export type Truncation = 'T1' | 'T2' | 'T3' | 'F';
+export const TRUNCATIONS: readonly Truncation[] = ['T1', 'T2', 'T3', 'F'];
+
+/** The layer whose output ends each truncation level. */
+export type CutPoints = Readonly<Record<Truncation, string>>;
+
 /** Options shared by every architecture builder. */
 export interface ModelOptions {
   /** Output units. Models return LOGITS (no sigmoid/softmax): use BCE-with-logits for multi-label, one unit for binary. */

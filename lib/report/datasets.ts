@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest } from '../data/manifest';
-import { DEFAULT_COVID_ROOT } from '../data/prepare-covid';
+import { defaultDatasetRoot } from '../data/registry';
 
 export type KnownDatasetId = 'covid-cohen' | 'chexpert-v1.0-small' | 'synthetic-cxr';
 
@@ -55,12 +55,12 @@ export function chexpertAvailability(root: string | undefined): DatasetAvailabil
   return { ...base, reason: `\`${abs}\` holds no train.csv (nor CheXpert-v1.0-small/train.csv)` };
 }
 
-/** The prepared public COVID set is usable when `root` holds labels.csv and images/. */
 /**
- * The COVID folder at `root`; when that is absent or incomplete, the folder `rethink-tl prepare covid-cohen` makes
- * by default (`preparedRoot`), so a user who ran prepare needs no parameter.
+ * The prepared public COVID set is usable when a folder holds labels.csv and images/: `root`, or when that is
+ * absent or incomplete, the folder `rethink-tl prepare covid-cohen` makes by default (`preparedRoot`: data/... or
+ * $RETHINK_DATA_DIR/...), so a user who ran prepare needs no parameter.
  */
-export function covidAvailability(root: string | undefined, preparedRoot: string = DEFAULT_COVID_ROOT): DatasetAvailability {
+export function covidAvailability(root: string | undefined, preparedRoot: string = defaultDatasetRoot('covid-cohen') ?? ''): DatasetAvailability {
   const { steps, source } = obtainSteps('covid-cohen');
   const base: DatasetAvailability = { id: 'covid-cohen', available: false, howToGet: steps, source };
   const check = (folder: string): string | null => {

@@ -22,8 +22,8 @@ export interface FigureJobRequest {
   storeDir: string;
   runMissing: boolean;
   workers?: number;
-  /** Weight files for TL cells (see lib/experiments WeightsPaths). */
-  weights?: Record<string, unknown>;
+  /** Weight files for TL cells, by model id (see lib/models WeightsPaths). */
+  weights?: Record<string, string>;
   title?: string;
   notRunReason?: string;
   notes?: string[];

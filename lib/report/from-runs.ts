@@ -11,24 +11,15 @@
  * the reason given (e.g. "not run: runMissing is off"), so a figure shows what is missing instead of dropping it.
  */
 import type { GridRow, Spread } from '../experiments/aggregate';
+import { isModelId, MODELS } from '../models/registry';
 import type { GridSpec, RunRecord } from '../experiments/types';
 import { distinct, groupBy } from './cells';
 import type { ProvenanceInfo, WeightsProvenance } from './provenance';
 import type { CellResult, FigureId, Metric } from './types';
 
-/** Model ids of the runner -> the family names the paper's legends use. */
-const MODEL_NAMES: Readonly<Record<string, string>> = {
-  densenet121: 'DenseNet121',
-  resnet50: 'ResNet50',
-  'resnet50-keras': 'ResNet50K',
-  'cbr-large-t': 'CBR-LargeT',
-  'cbr-large-w': 'CBR-LargeW',
-  'cbr-small': 'CBR-Small',
-  'cbr-tiny': 'CBR-Tiny',
-};
-
+/** A stored model id -> the family name the paper's legends use (the registry's display name). */
 export function modelFamilyName(modelId: string): string {
-  return MODEL_NAMES[modelId] ?? modelId;
+  return isModelId(modelId) ? MODELS[modelId].displayName : modelId;
 }
 
 export interface RunFilter {

@@ -75,7 +75,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   const model = config.model;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = new TorchAdam(variables, config.optimizer);
-  const plateau = config.plateau === false ? null : new ReduceLrOnPlateau(direction, config.plateau ?? {});
+  const plateau = config.plateau === null ? null : new ReduceLrOnPlateau(direction, config.plateau ?? {});
   const early = config.earlyStopping ? new EarlyStopping(direction, config.earlyStopping) : null;
   const posWeight = config.posWeight ? tf.tensor1d(config.posWeight) : null;
   const fingerprint = config.fingerprint ?? null;
@@ -178,7 +178,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       if (early?.step(value)) {
         stopReason = 'early-stopping';
         finished = true;
-      } else if (config.stopBelowLr !== undefined && optimizer.learningRate < config.stopBelowLr) {
+      } else if (config.stopBelowLr != null && optimizer.learningRate < config.stopBelowLr) {
         stopReason = 'min-learning-rate';
         finished = true;
       } else if (epoch === config.epochs) {

@@ -64,12 +64,12 @@ export interface TrainConfig {
   optimizer?: Partial<AdamOptions>;
   /** Per-label positive weight for BCE (torch BCEWithLogitsLoss pos_weight); default 1 for every label. */
   posWeight?: number[];
-  /** false disables the scheduler. Monitors the selection metric. */
-  plateau?: Partial<PlateauOptions> | false;
-  /** Off unless given. */
-  earlyStopping?: Partial<EarlyStoppingOptions>;
-  /** Stop when the learning rate falls below this (the 2022 code stops at 1e-6). */
-  stopBelowLr?: number;
+  /** ReduceLROnPlateau on the selection metric; absent: torch's defaults; null: off. */
+  plateau?: Partial<PlateauOptions> | null;
+  /** Absent or null: off. */
+  earlyStopping?: Partial<EarlyStoppingOptions> | null;
+  /** Stop when the learning rate falls below this (the 2022 code stops at 1e-6). Absent or null: off. */
+  stopBelowLr?: number | null;
   /** Default 'val-mean-auprc' (the paper's 2021 code). */
   selectBy?: SelectionMetric;
   /**

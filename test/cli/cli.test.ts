@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main, EXIT } from '../../lib/cli/main';
+import { buildProgram, main, EXIT } from '../../lib/cli/main';
+import { GRIDS } from '../../lib/experiments/grids';
 import { ResultsStore } from '../../lib/experiments/store';
 import type { RunRecord } from '../../lib/experiments/types';
 
@@ -102,6 +103,52 @@ describe('rethink-tl CLI', () => {
     expect(io.err()).toMatch(/unknown grid 'fig99'/);
     expect(await main(['run', 'fig4', '--data', 'nope'])).toBe(EXIT.usage);
     expect(io.err()).toMatch(/unknown dataset 'nope'/);
+  });
+
+  it('status --grid with a grid that neither the paper nor the store has is an error, not an empty table', async () => {
+    const io = capture();
+    expect(await main(['status', '--store', dir, '--grid', 'fig99'])).toBe(EXIT.usage);
+    expect(io.err()).toMatch(/unknown grid 'fig99' \(known: fig3, fig4, fig6, fig7; in this store: fig4\)/);
+    expect(await main(['status', '--store', dir, '--grid', 'fig6'])).toBe(EXIT.ok);
+  });
+
+  it('export --out into a missing folder is a named error, and nothing is created', async () => {
+    const io = capture();
+    const target = path.join(dir, 'no-such-folder', 'runs.csv');
+    expect(await main(['export', '--store', dir, '--out', target])).toBe(EXIT.usage);
+    expect(io.err()).toMatch(/--out .*runs\.csv: the folder .*no-such-folder does not exist/);
+    expect(io.err()).not.toMatch(/ENOENT|at /);
+    expect(fs.existsSync(path.dirname(target))).toBe(false);
+    expect(await main(['export', '--store', dir, '--out', path.join(dir, 'runs.csv')])).toBe(EXIT.ok);
+    expect(fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8')).toMatch(/^status,grid,cell/);
+  });
+
+  it('run --workers above the core count says it uses the core count', async () => {
+    const io = capture();
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'rtl-cli-workers-'));
+    try {
+      const code = await main(['run', 'fig4', '--cells', 'CBR-Small-RI', '--data', 'synthetic-cxr', '--data-option', 'n=60', '--store', store, '--dry-run', '--workers', '999']);
+      expect(code).toBe(EXIT.ok);
+      expect(io.err()).toContain(`--workers 999: this machine has ${os.cpus().length} core`);
+    } finally {
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('every rethink-tl command line a grid note tells users to type exists, with its options', () => {
+    const program = buildProgram();
+    for (const grid of Object.values(GRIDS)) {
+      for (const note of grid.notes) {
+        for (const [, line] of note.matchAll(/rethink-tl ([a-z][^'();,]*)/g)) {
+          const [name, ...rest] = line!.trim().split(/\s+/);
+          const command = program.commands.find((c) => c.name() === name);
+          expect(command, `${grid.id} note names 'rethink-tl ${line}'`).toBeDefined();
+          for (const option of rest.filter((w) => w.startsWith('--'))) {
+            expect(command!.options.map((o) => o.long), `${grid.id} note: ${line}`).toContain(option.split('=')[0]);
+          }
+        }
+      }
+    }
   });
 
   it('the bin shim runs the TypeScript CLI', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDataset, parseGrids, selectCells } from '../../lib/cli/options';
+import { parseDataset, parseGrids, selectCells, workerCount } from '../../lib/cli/options';
+import { loadDataset } from '../../lib/data/registry';
 import { planRuns } from '../../lib/experiments/plan';
 import { getProfile } from '../../lib/experiments/profiles';
 import { ConfigError } from '../../lib/errors';
@@ -12,14 +13,43 @@ describe('--data-option parsing', () => {
     expect(ref.options).toMatchObject({ labelColumns: ['covid19'], csv: 'labels.csv', root: '/data/x' });
   });
 
-  it('splits comma lists, reads JSON, numbers and booleans', () => {
-    const ref = parseDataset('synthetic-cxr', undefined, ['labels=a, b', 'n=120', 'frontalOnly=true', 'extra={"k":[1,2]}']);
-    expect(ref.options).toEqual({ labels: ['a', 'b'], n: 120, frontalOnly: true, extra: { k: [1, 2] } });
+  it("reads each value as its option's kind: comma lists, numbers, booleans, JSON", () => {
+    const csv = parseDataset('csv', '/data/x', ['csv=l.csv', 'labelColumns=a, b', 'views=["PA","AP"]', 'viewColumn=view']);
+    expect(csv.options).toEqual({ root: '/data/x', csv: 'l.csv', labelColumns: ['a', 'b'], views: ['PA', 'AP'], viewColumn: 'view' });
+    const chexpert = parseDataset('chexpert-v1.0-small', '/c', ['split=train', 'policy=u-ones', 'frontalOnly=true']);
+    expect(chexpert.options).toMatchObject({ frontalOnly: true });
+    expect(parseDataset('synthetic-cxr', undefined, ['n=120', 'prevalence=0.25']).options).toEqual({ n: 120, prevalence: 0.25 });
   });
 
   it('names the option when its JSON is broken', () => {
-    expect(() => parseDataset('synthetic-cxr', undefined, ['labels=[1,'])).toThrow(ConfigError);
-    expect(() => parseDataset('synthetic-cxr', undefined, ['labels=[1,'])).toThrow(/--data-option labels/);
+    expect(() => parseDataset('csv', '/x', ['labelColumns=[1,'])).toThrow(ConfigError);
+    expect(() => parseDataset('csv', '/x', ['labelColumns=[1,'])).toThrow(/--data-option labelColumns/);
+  });
+
+  it('an unknown key is an error naming it and the keys there are (a typo must not train on the default)', () => {
+    expect(() => parseDataset('covid-cohen', '/x', ['label=pneumonia'])).toThrow(ConfigError);
+    expect(() => parseDataset('covid-cohen', '/x', ['label=pneumonia'])).toThrow(/unknown key 'label' \(known: root, labels, onBadRow, imageCheck\)/);
+    expect(() => parseDataset('synthetic-cxr', undefined, ['frontalOnly=true'])).toThrow(/unknown key 'frontalOnly'/);
+  });
+
+  it('enum values are checked: a typo of onBadRow or imageCheck is an error, not row skipping', () => {
+    expect(() => parseDataset('covid-cohen', '/x', ['onBadRow=Skip'])).toThrow(/onBadRow: expected 'fail' \| 'skip', got 'Skip'/);
+    expect(() => parseDataset('covid-cohen', '/x', ['imageCheck=bogus'])).toThrow(/imageCheck: expected 'none' \| 'exists' \| 'decode', got 'bogus'/);
+    expect(() => parseDataset('synthetic-cxr', undefined, ['n=many'])).toThrow(/n: expected number, got 'many'/);
+    expect(parseDataset('covid-cohen', '/x', ['onBadRow=skip', 'imageCheck=decode']).options).toMatchObject({ onBadRow: 'skip', imageCheck: 'decode' });
+  });
+
+  it('the same checks hold for loader options given in code', async () => {
+    await expect(loadDataset('covid-cohen', { root: '/x', onBadRow: 'bogus' } as never)).rejects.toThrow(/covid-cohen options: onBadRow: expected 'fail' \| 'skip', got 'bogus'/);
+    await expect(loadDataset('synthetic-cxr', { n: 10, label: 'x' } as never)).rejects.toThrow(/synthetic-cxr options: unknown key 'label'/);
+  });
+});
+
+describe('--workers', () => {
+  it('caps a request above the core count at the core count, with a note saying so', () => {
+    expect(workerCount(2, 4)).toEqual({ workers: 2 });
+    expect(workerCount(0, 4)).toEqual({ workers: 0 });
+    expect(workerCount(999, 2)).toEqual({ workers: 2, note: '--workers 999: this machine has 2 cores; using 2 workers' });
   });
 });
 

@@ -3,12 +3,9 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CAFFE_MEAN_BGR,
   createBatchSource,
   decodeToGray,
   fitSquare,
-  IMAGENET_MEAN,
-  IMAGENET_STD,
   ImageCache,
   loadDataset,
   loadPipelineImage,
@@ -18,6 +15,11 @@ import {
   type ImagePipelineOptions,
 } from '../../lib/data';
 import { roundHalfEven } from '../../lib/data/image/augment';
+import { NORMALIZATION } from '../../lib/data/image/normalize';
+
+const IMAGENET_MEAN = NORMALIZATION.imagenet.mean;
+const IMAGENET_STD = NORMALIZATION.imagenet.std;
+const CAFFE_MEAN_BGR = NORMALIZATION.caffe.mean;
 import { decodeAndFit } from '../../lib/data/image/pipeline';
 import { DataError } from '../../lib/errors';
 import { createRng } from '../../lib/util/random';

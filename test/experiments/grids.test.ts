@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultFractions, PAPER_FRACTIONS } from '../../lib/experiments/fractions';
 import { defineGrid, FIG4, FIG6, GRIDS } from '../../lib/experiments/grids';
 import { normalizeModelSpec } from '../../lib/experiments/model-factory';
-import { hashConfig } from '../../lib/experiments/hash';
+import { defineProfile, getProfile, PROFILES } from '../../lib/experiments/profiles';
+import { storedTraining, trainingSettings } from '../../lib/experiments/run-config';
+import { hashJson } from '../../lib/util/hash';
 
 describe('paper grids', () => {
   it('fig4 crosses DenseNet121, the four CBRs and Keras ResNet50 with TL and RI', () => {
@@ -14,7 +16,7 @@ describe('paper grids', () => {
   it("fig6's Dens-F is fig4's DenseNet121-TL (same model spec, so the runs are shared)", () => {
     const densF = FIG6.cells.find((c) => c.name === 'Dens-F')!;
     const dense4 = FIG4.cells.find((c) => c.name === 'DenseNet121-TL')!;
-    expect(hashConfig(normalizeModelSpec(densF.model))).toBe(hashConfig(normalizeModelSpec(dense4.model)));
+    expect(hashJson(normalizeModelSpec(densF.model))).toBe(hashJson(normalizeModelSpec(dense4.model)));
   });
 
   it('every built-in grid passes validation and says what is unavailable offline', () => {
@@ -29,6 +31,34 @@ describe('paper grids', () => {
     expect(() => defineGrid({ ...base, cells: [] })).toThrow(/cells/);
     expect(() => defineGrid({ ...base, cells: [{ name: 'x', model: { id: 'vgg16' as never }, init: 'TL' }] })).toThrow(/cells\[0\]\.model\.id/);
     expect(() => defineGrid({ ...base, fractions: [0], cells: [{ name: 'x', model: { id: 'cbr-small' }, init: 'RI' }] })).toThrow(/fractions/);
+  });
+
+  it('unknown keys, truncating a whole model, a head on a CBR net and repeated names are errors naming the field', () => {
+    const base = { id: 'mine', title: 't', fractions: [1], notes: [] };
+    const cell = { name: 'x', model: { id: 'cbr-small' as const }, init: 'RI' as const };
+    expect(() => defineGrid({ ...base, cells: [cell], fraction: [1] } as never)).toThrow(/grid 'mine': unknown key 'fraction' \(known: id, title, figure, cells, fractions, notes\)/);
+    expect(() => defineGrid({ ...base, cells: [{ ...cell, model: { id: 'cbr-small', truncation: 'T2' } }] })).toThrow(/cells\[0\]\.model\.truncation: CBR-Small is used whole/);
+    expect(() => defineGrid({ ...base, cells: [{ ...cell, model: { id: 'cbr-small', head: 'gap-linear' } }] })).toThrow(/cells\[0\]\.model\.head: CBR-Small keeps its own head/);
+    expect(() => defineGrid({ ...base, cells: [cell, cell] })).toThrow(/cells\[1\]\.name: cell name 'x' is used twice/);
+    expect(() => defineGrid({ ...base, cells: [{ ...cell, init: 'ImageNet' as never }] })).toThrow(/cells\[0\]\.init: expected 'TL' \| 'RI', got 'ImageNet'/);
+  });
+});
+
+describe('profiles', () => {
+  it('every built-in profile passes its schema; off is null, never false', () => {
+    for (const profile of Object.values(PROFILES)) expect(defineProfile(profile)).toEqual(profile);
+    const quick = getProfile('quick');
+    expect(quick.training.plateau).toBeNull();
+    expect(() => defineProfile({ ...quick, training: { ...quick.training, plateau: false as never } })).toThrow(/training\.plateau: expected object, got false/);
+    expect(() => defineProfile({ ...quick, imageSise: 64 } as never)).toThrow(/unknown key 'imageSise'/);
+    expect(() => defineProfile({ ...quick, training: { ...quick.training, microBatchSize: 32 } })).toThrow(/microBatchSize must not exceed batchSize/);
+  });
+
+  it("a run's record keeps the stored spelling of an LR schedule that is off (false), so stored hashes stay valid", () => {
+    const stored = storedTraining(getProfile('quick').training);
+    expect(stored.plateau).toBe(false);
+    expect(trainingSettings(stored)).toEqual(getProfile('quick').training);
+    expect(trainingSettings(storedTraining(getProfile('cpu').training))).toEqual(getProfile('cpu').training);
   });
 });
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getGrid } from '../../lib/experiments/grids';
-import { hashConfig } from '../../lib/experiments/hash';
+import { hashJson } from '../../lib/util/hash';
 import { planRuns } from '../../lib/experiments/plan';
 import { getProfile } from '../../lib/experiments/profiles';
 import { readStoreFile } from '../../lib/experiments/store';
@@ -38,7 +38,7 @@ function groups(): Map<string, RunRecord[]> {
 describe('stored run identity', () => {
   it('every stored record hashes to its own configHash', () => {
     expect(records.length).toBeGreaterThan(0);
-    const wrong = records.filter((r) => hashConfig(r.config) !== r.configHash).map((r) => `${r.grid} ${r.cellName}`);
+    const wrong = records.filter((r) => hashJson(r.config) !== r.configHash).map((r) => `${r.grid} ${r.cellName}`);
     expect(wrong).toEqual([]);
   });
 

@@ -45,7 +45,7 @@ const options = (storeDir: string, extra: Partial<RunGridOptions> = {}): RunGrid
   backend: 'wasm',
   storeDir,
   workDir: path.join(root, 'work'),
-  weights: { densenet121: path.join(root, 'absent.safetensors'), cbr: { small: garbage } },
+  weights: { densenet121: path.join(root, 'absent.safetensors'), 'cbr-small': garbage },
   ...extra,
 });
 

@@ -13,10 +13,9 @@ import {
   resnet50,
   truncateAt,
   truncateDenseNet,
-  truncateResNet50,
+  truncateModel,
   type CbrVariant,
-  type DenseNetLevel,
-  type ResNetLevel,
+  type Truncation,
 } from '../../lib/models';
 import { GOLDEN } from './golden-fill';
 
@@ -73,13 +72,13 @@ describe('parameter counts', () => {
 
 describe('truncation', () => {
   // paper-facts.md §2.2 table; the backbone counts and flatten sizes are also recomputed by torch in the fixture.
-  const PAPER: Record<DenseNetLevel, { backbone: number; flatten: number; flatLin2: number; gapLin2: number }> = {
+  const PAPER: Record<Truncation, { backbone: number; flatten: number; flatLin2: number; gapLin2: number }> = {
     T1: { backbone: 377_856, flatten: 100_352, flatLin2: 578_562, gapLin2: 378_114 },
     T2: { backbone: 1_429_632, flatten: 50_176, flatLin2: 1_529_986, gapLin2: 1_430_146 },
     T3: { backbone: 4_793_728, flatten: 25_088, flatLin2: 4_843_906, gapLin2: 4_794_754 },
     F: { backbone: 6_953_856, flatten: 50_176, flatLin2: 7_054_210, gapLin2: 6_955_906 },
   };
-  for (const level of ['T1', 'T2', 'T3', 'F'] as DenseNetLevel[]) {
+  for (const level of ['T1', 'T2', 'T3', 'F'] as Truncation[]) {
     it(`DenseNet121-${level} at 224 px: backbone, flatten size and head totals match the paper's code`, () => {
       const p = PAPER[level];
       expect(GOLDEN.truncation224.densenet121[level]).toEqual({ backbone: p.backbone, flatten: p.flatten });
@@ -99,11 +98,12 @@ describe('truncation', () => {
     expect(flat.layers.map((l) => l.name)).not.toContain('classifier.relu');
   });
 
-  for (const level of ['L1', 'L2', 'L3', 'F'] as ResNetLevel[]) {
+  // The golden file names ResNet's cuts after torch's layer1..layer3 (L1..L3); the registry's vocabulary is T1..T3.
+  for (const [level, goldenLevel] of [['T1', 'L1'], ['T2', 'L2'], ['T3', 'L3'], ['F', 'F']] as Array<[Truncation, string]>) {
     it(`ResNet50-${level} at 224 px: backbone count and flatten size equal torch's children()[:4+k]`, () => {
-      const ref = GOLDEN.truncation224.resnet50[level]!;
-      expect(countParams(truncateResNet50(res, level, { head: 'none' }))).toBe(ref.backbone);
-      const flat = truncateResNet50(res, level, { head: 'flatten-linear', numClasses: 2 });
+      const ref = GOLDEN.truncation224.resnet50[goldenLevel]!;
+      expect(countParams(truncateModel('resnet50', res, level, { head: 'none' }))).toBe(ref.backbone);
+      const flat = truncateModel('resnet50', res, level, { head: 'flatten-linear', numClasses: 2 });
       expect(flat.getLayer('fc').getWeights()[0]!.shape).toEqual([ref.flatten, 2]);
     });
   }

@@ -13,6 +13,7 @@ import {
   loadCheckpoint,
   loadMobileNetV1,
   MOBILENET_V1_025_SOURCE,
+  MOBILENET_V1_025_CUTS,
   preprocessImages,
   saveCheckpoint,
   truncateAt,
@@ -76,7 +77,7 @@ describe.skipIf(!fs.existsSync(MOBILENET_DIR))('truncateAt on real MobileNet v1 
   it('loads with checksums, cuts at conv_pw_11_relu, keeps the pretrained weights and gives the right shapes', async () => {
     const mobilenet = await loadMobileNetV1(MOBILENET_DIR);
     expect(mobilenet.outputs[0]!.shape).toEqual([null, 1000]);
-    const cut = MOBILENET_V1_025_SOURCE.cutPoints['14x14']!;
+    const cut = MOBILENET_V1_025_CUTS.T2;
     const t = truncateAt(mobilenet, cut, { head: 'gap-linear', numClasses: 3, headName: 'head' });
     expect(t.outputs[0]!.shape).toEqual([null, 3]);
     const kept = t.getLayer('conv_pw_7').getWeights()[0]!.dataSync();

@@ -37,7 +37,7 @@ describe('resnet50 vs torchvision', () => {
   });
 
   it('logits and layer1..layer4 outputs match within 1e-4 relative (eval mode)', () => {
-    const stages = { layer1: RESNET50_CUTS.L1, layer2: RESNET50_CUTS.L2, layer3: RESNET50_CUTS.L3, layer4: RESNET50_CUTS.F };
+    const stages = { layer1: RESNET50_CUTS.T1, layer2: RESNET50_CUTS.T2, layer3: RESNET50_CUTS.T3, layer4: RESNET50_CUTS.F };
     const probe = tf.model({
       inputs: model.inputs,
       outputs: [...Object.values(stages).map((n) => model.getLayer(n).output as tf.SymbolicTensor), model.outputs[0]!],

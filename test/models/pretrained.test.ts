@@ -17,6 +17,7 @@ import {
   KERAS_RESNET50_SOURCE,
   kerasResNet50Manifest,
   loadKerasResNet50,
+  MODELS,
   preprocessImages,
   sha256OfFile,
   TORCHVISION_WEIGHTS,
@@ -44,14 +45,14 @@ describe.skipIf(process.env.RETHINK_SKIP_BIG_WEIGHTS === '1')('Keras ResNet50 fr
     }
     expect(labels).toHaveLength(1000);
     expect(model.outputs[0]!.shape).toEqual([null, 1000]);
-    const cut = KERAS_RESNET50_SOURCE.cutPoints.conv4_x!;
+    const cut = MODELS['resnet50-keras'].cuts.T3;
     expect(cut).toBe('activation_39');
     const t = truncateAt(model, cut, { head: 'gap-linear', numClasses: 2 });
     expect(t.outputs[0]!.shape).toEqual([null, 2]);
     expect(t.getLayer(cut).outputShape).toEqual([null, 14, 14, 1024]);
     expect(t.layers.map((l) => l.name)).not.toContain('activation_40');
     // One real forward through the conv2_x cut (cheap on the cpu backend), caffe-preprocessed.
-    const conv2 = truncateAt(model, KERAS_RESNET50_SOURCE.cutPoints.conv2_x!, { head: 'none' });
+    const conv2 = truncateAt(model, MODELS['resnet50-keras'].cuts.T1, { head: 'none' });
     const x = preprocessImages(tf.fill([1, 224, 224, 3], 120) as tf.Tensor4D, 'caffe');
     expect([...x.slice([0, 0, 0, 0], [1, 1, 1, 3]).dataSync()].map((v) => +v.toFixed(3))).toEqual([16.061, 3.221, -3.68]);
     const y = conv2.predict(x) as tf.Tensor;

@@ -53,7 +53,7 @@ describe('train on wasm: the 4 GiB heap guard', () => {
   it('lets a micro-batch that fits through the guard', async () => {
     const model = wideModel(16);
     const source = blankSource(4, 16);
-    const result = await train({ model, train: source, val: source, labelNames: ['y'], epochs: 1, seed: 1, plateau: false });
+    const result = await train({ model, train: source, val: source, labelNames: ['y'], epochs: 1, seed: 1, plateau: null });
     expect(result.history).toHaveLength(1);
     model.dispose();
   });

@@ -2,42 +2,43 @@ import type { ImagePipelineOptions } from '../types';
 
 export type Normalization = ImagePipelineOptions['normalize'];
 
-/** torchvision's ImageNet statistics, RGB, on [0, 1]. */
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
-export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
-/** Keras `preprocess_input(mode='caffe')` means, in its BGR channel order, on [0, 255]. */
-export const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68] as const;
+/** How 0..255 pixels become model input: `(v / divisor - mean[c]) / std[c]`, channels in `channelOrder`. */
+export interface NormalizationSpec {
+  channelOrder: 'RGB' | 'BGR';
+  divisor: number;
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
+/**
+ * The one table of pixel normalisations, fixed by each pretrained source:
+ * - 'imagenet':      RGB, x/255, then (x - [0.485,0.456,0.406]) / [0.229,0.224,0.225]   (torchvision, timm)
+ * - 'caffe':         BGR, x - [103.939,116.779,123.68] on the 0..255 scale               (Keras ResNet50)
+ * - 'minus-one-one': RGB, x/127.5 - 1                                                     (Keras MobileNet)
+ * - 'unit':          RGB, x/255
+ */
+export const NORMALIZATION: Readonly<Record<Normalization, NormalizationSpec>> = {
+  imagenet: { channelOrder: 'RGB', divisor: 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  caffe: { channelOrder: 'BGR', divisor: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1] },
+  'minus-one-one': { channelOrder: 'RGB', divisor: 127.5, mean: [1, 1, 1], std: [1, 1, 1] },
+  unit: { channelOrder: 'RGB', divisor: 255, mean: [0, 0, 0], std: [1, 1, 1] },
+};
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
  * One lookup table of 256 floats per output channel. Grey is replicated, so only the per-channel constants
- * differ. With 'caffe' the channels are in BGR order, as Keras' ResNet50 expects. With one channel,
- * 'imagenet' and 'caffe' use the mean of the three channel constants (documented choice; there is no standard).
+ * differ ('caffe' channels are in BGR order, as Keras' ResNet50 expects). With one channel the mean of the three
+ * channel constants is used (documented choice; there is no standard).
  */
 export function normalizationTables(mode: Normalization, channels: 1 | 3): Float32Array[] {
+  const spec = NORMALIZATION[mode];
   const tables: Float32Array[] = [];
   for (let c = 0; c < channels; c++) {
+    const m = channels === 3 ? spec.mean[c]! : mean(spec.mean);
+    const s = channels === 3 ? spec.std[c]! : mean(spec.std);
     const t = new Float32Array(256);
-    for (let v = 0; v < 256; v++) {
-      switch (mode) {
-        case 'unit':
-          t[v] = v / 255;
-          break;
-        case 'minus-one-one':
-          t[v] = v / 127.5 - 1;
-          break;
-        case 'imagenet': {
-          const m = channels === 3 ? IMAGENET_MEAN[c]! : mean(IMAGENET_MEAN);
-          const s = channels === 3 ? IMAGENET_STD[c]! : mean(IMAGENET_STD);
-          t[v] = (v / 255 - m) / s;
-          break;
-        }
-        case 'caffe':
-          t[v] = v - (channels === 3 ? CAFFE_MEAN_BGR[c]! : mean(CAFFE_MEAN_BGR));
-          break;
-      }
-    }
+    for (let v = 0; v < 256; v++) t[v] = (v / spec.divisor - m) / s;
     tables.push(t);
   }
   return tables;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DataError } from '../../errors';
 import { createRng, deriveSeed } from '../../util/random';
-import { sha256Hex, stableStringify } from '../hash';
+import { canonicalJson, sha256Hex } from '../../util/hash';
 import type { ImagePipelineOptions, ImageRef } from '../types';
 import { cropAndResize, flipHorizontal, randomResizedCropBox } from './augment';
 import type { ImageCache } from './cache';
@@ -40,7 +40,7 @@ export async function imageCacheKey(file: string, side: number, fit: Fit): Promi
   } catch {
     throw new DataError(`${file}: image file is missing or unreadable`, { file });
   }
-  return sha256Hex(stableStringify({ v: PIPELINE_VERSION, path: path.resolve(file), bytes: info.size, mtimeMs: info.mtimeMs, side, fit }));
+  return sha256Hex(canonicalJson({ v: PIPELINE_VERSION, path: path.resolve(file), bytes: info.size, mtimeMs: info.mtimeMs, side, fit }));
 }
 
 function grayFromMemory(ref: Extract<ImageRef, { kind: 'memory' }>): GrayImage {

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../../errors';
 import { BadRowCollector } from '../bad-rows';
 import { readCsv, requireColumns } from '../csv';
-import { sha256Hex, stableStringify } from '../hash';
-import { LABEL_POLICIES, type UncertaintyPolicy } from '../label-policy';
+import { canonicalJson, sha256Hex } from '../../util/hash';
+import type { UncertaintyPolicy } from '../label-policy';
 import { loadManifest } from '../manifest';
 import { itemsFromTable } from '../tabular';
 import type { Dataset } from '../types';
-import { type CommonLoadOptions, selectLabels } from './common';
+import { z } from 'zod';
+import { commonLoadOptionsShape, nameList, type CommonLoadOptions, selectLabels } from './common';
 
 export interface ChexpertOptions extends CommonLoadOptions {
   /** The CheXpert-v1.0-small folder (holding train.csv), or its parent. */
@@ -22,6 +22,15 @@ export interface ChexpertOptions extends CommonLoadOptions {
   frontalOnly?: boolean;
 }
 
+export const chexpertOptions = z.strictObject({
+  root: z.string().min(1),
+  split: z.enum(['train', 'valid']),
+  policy: z.enum(['u-ones', 'u-zeros', 'u-ignore'] satisfies UncertaintyPolicy[]),
+  labels: nameList.optional(),
+  frontalOnly: z.boolean().optional(),
+  ...commonLoadOptionsShape,
+}) satisfies z.ZodType<ChexpertOptions, unknown>;
+
 /** Path prefixes in the official CSVs; stripped so paths resolve inside the folder the user gave. */
 const PATH_PREFIXES = ['CheXpert-v1.0-small/', 'CheXpert-v1.0/'];
 
@@ -29,12 +38,6 @@ const FIXED_COLUMNS = ['Path', 'Frontal/Lateral', 'AP/PA'];
 
 export async function loadChexpert(options: ChexpertOptions): Promise<Dataset> {
   const { manifest, sha256: manifestSha } = loadManifest('chexpert-v1.0-small');
-  if (options.split !== 'train' && options.split !== 'valid') {
-    throw new ConfigError(`chexpert-v1.0-small: split must be 'train' or 'valid', got "${String(options.split)}"`, { field: 'split' });
-  }
-  if (!(LABEL_POLICIES as readonly string[]).includes(options.policy) || options.policy === ('binary' as string)) {
-    throw new ConfigError(`chexpert-v1.0-small: policy must be 'u-ones', 'u-zeros' or 'u-ignore', got "${String(options.policy)}"`, { field: 'policy' });
-  }
   const root = findChexpertRoot(path.resolve(options.root), options.split);
   const labelNames = selectLabels(options.labels, manifest.labels.columns.map((c) => c.name), manifest.labels.default, 'chexpert-v1.0-small');
   const csvFile = path.join(root, `${options.split}.csv`);
@@ -67,7 +70,7 @@ export async function loadChexpert(options: ChexpertOptions): Promise<Dataset> {
     items,
     synthetic: false,
     contentHash: sha256Hex(
-      stableStringify({
+      canonicalJson({
         manifest: manifestSha,
         csv: sha256Hex(table.raw),
         split: options.split,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigError } from '../../errors';
 import type { OnBadRow } from '../bad-rows';
 import type { ImageCheck } from '../image-check';
@@ -9,6 +10,15 @@ export interface CommonLoadOptions {
   /** How hard to check image files at load time (default 'exists'). */
   imageCheck?: ImageCheck;
 }
+
+/** Schema fields of CommonLoadOptions, spread into each file-based loader's options schema. */
+export const commonLoadOptionsShape = {
+  onBadRow: z.enum(['fail', 'skip'] satisfies OnBadRow[]).optional(),
+  imageCheck: z.enum(['none', 'exists', 'decode'] satisfies ImageCheck[]).optional(),
+};
+
+/** A non-empty list of names (labels, columns, views). */
+export const nameList = z.array(z.string().min(1)).min(1);
 
 /** Picks label columns by name, keeping the caller's order, and rejects names the source does not have. */
 export function selectLabels(requested: string[] | undefined, available: readonly string[], fallback: readonly string[], what: string): string[] {

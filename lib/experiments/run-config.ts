@@ -1,0 +1,57 @@
+/**
+ * A run's configuration: everything that determines its numbers, in the form its record stores. Its canonical-JSON
+ * sha256 (util/hash `hashJson`) is the run's identity, so this is the one place that decides how a setting is
+ * spelled in a record; test/experiments/run-identity.test.ts checks every stored run is planned with its hash.
+ */
+import type { Dataset } from '../data/types';
+import type { WeightsInfo } from '../models/weights/sources';
+import { SPLIT_SEED, type SplitChoice } from './data-plan';
+import { minInputSize, normalizationFor } from './model-factory';
+import type { Init, ModelSpec, ProfileSpec, RunConfig, StoredTrainingSettings, TrainingSettings } from './types';
+
+export interface RunConfigInput {
+  dataset: Dataset;
+  split: SplitChoice;
+  /** The nested training-data ladder and this run's rung. */
+  fractionLadder: number[];
+  fraction: number;
+  /** Normalised (normalizeModelSpec), so equal models hash equal. */
+  model: ModelSpec;
+  init: Init;
+  weights: WeightsInfo | null;
+  profile: ProfileSpec;
+  seed: number;
+}
+
+export function runConfig(input: RunConfigInput): RunConfig {
+  const { dataset, profile, model } = input;
+  return {
+    dataset: { id: dataset.id, contentHash: dataset.contentHash, labelNames: dataset.labelNames, synthetic: dataset.synthetic },
+    split: { method: input.split.method, hash: input.split.splits.hash, seed: SPLIT_SEED },
+    fraction: input.fraction,
+    fractionLadder: input.fractionLadder,
+    cell: { model, init: input.init },
+    weights: input.weights ? { source: input.weights.source, sha256: input.weights.sha256 } : null,
+    pipeline: {
+      size: Math.max(profile.imageSize, minInputSize(model)),
+      channels: profile.channels,
+      fit: profile.fit,
+      normalize: normalizationFor(model),
+      // No augmentation is stored as no `augment` key at all (canonical JSON drops undefined).
+      augment: profile.augment ?? undefined,
+    },
+    training: storedTraining(profile.training),
+    seed: input.seed,
+    profile: profile.id,
+  };
+}
+
+/** Settings -> their stored spelling (a disabled LR schedule is `false` in records). */
+export function storedTraining(settings: TrainingSettings): StoredTrainingSettings {
+  return { ...settings, plateau: settings.plateau ?? false };
+}
+
+/** A record's stored settings -> the settings training takes (off is `null`). */
+export function trainingSettings(stored: StoredTrainingSettings): TrainingSettings {
+  return { ...stored, plateau: stored.plateau === false ? null : stored.plateau };
+}

