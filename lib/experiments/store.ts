@@ -140,11 +140,6 @@ export class ResultsStore {
     return readStoreFile(this.file).records;
   }
 
-  /** Configuration hashes with a finished ('ok') run: these are never recomputed. */
-  finished(): Set<string> {
-    return new Set(this.records().filter((r) => r.status === 'ok').map((r) => r.configHash));
-  }
-
   append(record: RunRecord): void {
     if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
     const line = `${JSON.stringify(record)}\n`;

@@ -42,7 +42,7 @@ const CHROMIUM_ARGS = [
 ];
 
 export function plotlyBundlePath(): string {
-  return require.resolve('plotly.js-dist-min');
+  return require.resolve('plotly.js-dist');
 }
 
 /** Renders every job in one browser session; returns the files written, in job order. */

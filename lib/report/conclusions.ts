@@ -14,10 +14,11 @@
  * 3. Where do AUROC and AUPRC disagree? On the best bar of a panel (the winner sets under the two metrics share
  *    no bar), and on TL vs RI (the difference points opposite ways, each beyond `tieTolerance`).
  *
- * Bars that are not 'ok' (unavailable, failed) are never compared; they are listed with their reason.
+ * Bars that are not 'ok' (unavailable, failed) are never compared; they are listed with their reason. The
+ * findings are plain data; conclusions-markdown.ts renders them.
  */
 import { distinct, groupBy, statusText, validateCells } from './cells';
-import { contenderName, formatFraction, labelAbbreviation } from './labels';
+import { contenderName, formatFraction } from './labels';
 import type { CellResult, CellStatus, FigureId, Init, Metric } from './types';
 
 export interface ConclusionOptions {
@@ -115,7 +116,7 @@ export interface Findings {
   missing: MissingFinding[];
 }
 
-const fractionKey = (f: number | undefined): string => formatFraction(f);
+export const fractionKey = (f: number | undefined): string => formatFraction(f);
 
 /** Whether a figure's bars need the init in their names (only when both TL and RI appear). */
 function namer(cells: readonly CellResult[]): (c: CellResult) => string {
@@ -190,15 +191,8 @@ function tlVsRi(tl: CellResult | undefined, ri: CellResult | undefined, name: st
   return f;
 }
 
-export function computeConclusions(cells: readonly CellResult[], options: ConclusionOptions = {}): Findings {
-  validateCells(cells);
-  const tol = options.tieTolerance ?? 0.0005;
-  const nameOf = namer(cells);
-
-  const panels = groupBy(cells, (c) => [c.figure, fractionKey(c.fraction), c.label, c.metric].join('|'));
-  const winners = [...panels.values()].map((panel) => panelWinner(panel, nameOf, tol));
-
-  // Wins per bar name over the labels of each (figure, fraction, metric).
+/** Wins per bar name over the labels of each (figure, fraction, metric) panel set. */
+function countWins(cells: readonly CellResult[], winners: WinnerFinding[], nameOf: (c: CellResult) => string): WinCount[] {
   const winCounts: WinCount[] = [];
   const panelSets = groupBy(winners, (w) => [w.figure, fractionKey(w.fraction), w.metric].join('|'));
   for (const set of panelSets.values()) {
@@ -221,214 +215,69 @@ export function computeConclusions(cells: readonly CellResult[], options: Conclu
       winCounts.push(count);
     }
   }
+  return winCounts;
+}
 
-  // TL vs RI pairs: same bar apart from init.
-  const pairs = groupBy(cells, (c) =>
-    [c.figure, contenderName(c, false), fractionKey(c.fraction), c.label, c.metric].join('|'),
-  );
-  const tlVsRiFindings: TlRiFinding[] = [];
+/** TL vs RI pairs: the same bar apart from its init (a truncation figure, TL only, has none). */
+function pairTlRi(cells: readonly CellResult[], tol: number): TlRiFinding[] {
+  const pairs = groupBy(cells, (c) => [c.figure, contenderName(c, false), fractionKey(c.fraction), c.label, c.metric].join('|'));
+  const findings: TlRiFinding[] = [];
   for (const group of pairs.values()) {
     const tl = group.find((c) => c.init === 'TL');
     const ri = group.find((c) => c.init === 'RI');
-    if (!tl || !ri) continue; // a truncation figure (TL only) has no pairs; nothing to say
-    tlVsRiFindings.push(tlVsRi(tl, ri, contenderName(tl, false), tol));
+    if (tl && ri) findings.push(tlVsRi(tl, ri, contenderName(tl, false), tol));
   }
+  return findings;
+}
 
+/** Rule 3: panels whose AUROC and AUPRC winners share no bar, and TL/RI pairs whose metrics point opposite ways. */
+function findDisagreements(winners: WinnerFinding[], tlVsRiFindings: TlRiFinding[]): DisagreementFinding[] {
   const disagreements: DisagreementFinding[] = [];
-  const byPanelNoMetric = groupBy(winners, (w) => [w.figure, fractionKey(w.fraction), w.label].join('|'));
-  for (const [, ws] of byPanelNoMetric) {
+  for (const ws of groupBy(winners, (w) => [w.figure, fractionKey(w.fraction), w.label].join('|')).values()) {
     const roc = ws.find((w) => w.metric === 'AUROC');
     const prc = ws.find((w) => w.metric === 'AUPRC');
     if (!roc || !prc || roc.winners.length === 0 || prc.winners.length === 0) continue;
     if (roc.winners.some((n) => prc.winners.includes(n))) continue;
-    const d: DisagreementFinding = {
-      kind: 'best-bar',
-      figure: roc.figure,
-      label: roc.label,
-      byAUROC: roc.winners.join(' = '),
-      byAUPRC: prc.winners.join(' = '),
-    };
+    const d: DisagreementFinding = { kind: 'best-bar', figure: roc.figure, label: roc.label, byAUROC: roc.winners.join(' = '), byAUPRC: prc.winners.join(' = ') };
     if (roc.fraction !== undefined) d.fraction = roc.fraction;
     disagreements.push(d);
   }
-  const tlRiByBar = groupBy(tlVsRiFindings, (f) => [f.figure, f.name, fractionKey(f.fraction), f.label].join('|'));
-  for (const [, fs] of tlRiByBar) {
+  for (const fs of groupBy(tlVsRiFindings, (f) => [f.figure, f.name, fractionKey(f.fraction), f.label].join('|')).values()) {
     const roc = fs.find((f) => f.metric === 'AUROC');
     const prc = fs.find((f) => f.metric === 'AUPRC');
     if (!roc?.direction || !prc?.direction || roc.direction === 'tie' || prc.direction === 'tie') continue;
     if (roc.direction === prc.direction) continue;
-    const d: DisagreementFinding = {
-      kind: 'tl-vs-ri',
-      figure: roc.figure,
-      label: roc.label,
-      name: roc.name,
-      byAUROC: roc.direction,
-      byAUPRC: prc.direction,
-    };
+    const d: DisagreementFinding = { kind: 'tl-vs-ri', figure: roc.figure, label: roc.label, name: roc.name, byAUROC: roc.direction, byAUPRC: prc.direction };
     if (roc.fraction !== undefined) d.fraction = roc.fraction;
     disagreements.push(d);
   }
+  return disagreements;
+}
 
-  const missing: MissingFinding[] = cells
+function missingBars(cells: readonly CellResult[], nameOf: (c: CellResult) => string): MissingFinding[] {
+  return cells
     .filter((c) => c.status !== 'ok')
     .map((c) => {
-      const m: MissingFinding = {
-        figure: c.figure,
-        name: nameOf(c),
-        label: c.label,
-        metric: c.metric,
-        status: c.status as Exclude<CellStatus, 'ok'>,
-      };
+      const m: MissingFinding = { figure: c.figure, name: nameOf(c), label: c.label, metric: c.metric, status: c.status as Exclude<CellStatus, 'ok'> };
       if (c.fraction !== undefined) m.fraction = c.fraction;
       if (c.reason !== undefined) m.reason = c.reason;
       return m;
     });
-
-  return { tieTolerance: tol, winners, winCounts, tlVsRi: tlVsRiFindings, disagreements, missing };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Rendering
-
-export interface ConclusionsMarkdownOptions {
-  /** Decimal places for means and differences (default 3, the paper's digitisation precision). */
-  digits?: number;
-  /** Prefix every section with a warning that the numbers come from synthetic data. */
-  synthetic?: boolean;
-}
-
-const fmt = (x: number, digits: number): string => x.toFixed(digits);
-const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
-const where = (figure: FigureId, fraction: number | undefined, multipleFractions: boolean): string =>
-  multipleFractions || fraction !== undefined ? `${figure}, ${formatFraction(fraction)} of training data` : figure;
-
-function bar(b: BarSummary, digits: number): string {
-  return b.n >= 2 ? `${fmt(b.mean, digits)} ± ${fmt(b.spread, digits)}` : `${fmt(b.mean, digits)} (1 run)`;
-}
-
-/** Render the findings as markdown for a notebook cell. Every sentence is built from `findings`. */
-export function conclusionsMarkdown(findings: Findings, options: ConclusionsMarkdownOptions = {}): string {
-  const digits = options.digits ?? 3;
-  const out: string[] = [];
-  if (options.synthetic) {
-    out.push('> **SYNTHETIC DATA.** These conclusions describe a generated stand-in dataset, not chest X-rays; they');
-    out.push('> check that the pipeline works and say nothing about transfer learning on real images.', '');
-  }
-
-  // 1. Winners, one table per (figure, fraction) with both metrics side by side.
-  const sets = groupBy(findings.winners, (w) => [w.figure, fractionKey(w.fraction)].join('|'));
-  const multipleFractions = sets.size > 1;
-  for (const set of sets.values()) {
-    const { figure, fraction } = set[0];
-    out.push(`**Best bar per label (${where(figure, fraction, multipleFractions)}).**`, '');
-    out.push('| label | best by AUROC | best by AUPRC | same winner? |', '|---|---|---|---|');
-    const byLabel = groupBy(set, (w) => w.label);
-    for (const [label, ws] of byLabel) {
-      const cell = (m: Metric): string => {
-        const w = ws.find((x) => x.metric === m);
-        if (!w) return '—';
-        if (w.winners.length === 0) return 'no bar available';
-        const names = w.winners.join(' = ');
-        const best = w.best as BarSummary;
-        const judged = w.runnerUp !== undefined && best.n >= 2 && w.runnerUp.n >= 2;
-        const tag = w.winners.length > 1 ? ' (tie)' : w.clear ? ' (clear)' : judged ? ' (within spread)' : '';
-        return `${names}: ${bar(best, digits)}${tag}`;
-      };
-      const roc = ws.find((x) => x.metric === 'AUROC');
-      const prc = ws.find((x) => x.metric === 'AUPRC');
-      const same =
-        roc && prc && roc.winners.length && prc.winners.length
-          ? roc.winners.some((n) => prc.winners.includes(n))
-            ? 'yes'
-            : '**no**'
-          : '—';
-      out.push(`| ${labelAbbreviation(label)} | ${cell('AUROC')} | ${cell('AUPRC')} | ${same} |`);
-    }
-    out.push('');
-    const counts = findings.winCounts.filter(
-      (c) => c.figure === figure && fractionKey(c.fraction) === fractionKey(fraction),
-    );
-    for (const metric of ['AUROC', 'AUPRC'] as Metric[]) {
-      const ranked = counts.filter((c) => c.metric === metric && c.wins > 0).sort((a, b) => b.wins - a.wins);
-      if (ranked.length === 0) continue;
-      const text = ranked.map((c) => `${c.name} ${c.wins}/${c.of}`).join(', ');
-      out.push(`- Labels won by ${metric} (ties count for each tied bar): ${text}.`);
-    }
-    out.push('');
-  }
-
-  // 2. TL vs RI.
-  if (findings.tlVsRi.length > 0) {
-    const t = findings.tlVsRi;
-    const count = (v: TlRiVerdict): number => t.filter((f) => f.verdict === v).length;
-    out.push('**TL vs RI.**', '');
-    out.push(
-      `Of ${t.length} TL/RI pairs (bar × label × metric${multipleFractions ? ' × fraction' : ''}): ` +
-        `TL beats RI by more than the spread in ${count('TL')}, RI beats TL by more than the spread in ${count('RI')}, ` +
-        `the difference is within the spread in ${count('within-spread')}` +
-        (count('single-run') ? `, ${count('single-run')} rest on a single run (no spread to judge by)` : '') +
-        (count('unavailable') ? `, and ${count('unavailable')} cannot be compared (a bar is missing)` : '') +
-        '.',
-    );
-    const beyond = t.filter((f) => f.verdict === 'TL' || f.verdict === 'RI');
-    if (beyond.length > 0) {
-      out.push('', '| bar | label | fraction | metric | TL | RI | TL − RI | winner |', '|---|---|---|---|---|---|---|---|');
-      for (const f of beyond) {
-        out.push(
-          `| ${f.name} | ${labelAbbreviation(f.label)} | ${formatFraction(f.fraction)} | ${f.metric} | ` +
-            `${bar(f.tl as BarSummary, digits)} | ${bar(f.ri as BarSummary, digits)} | ` +
-            `${signed(f.difference as number, digits)} | **${f.verdict}** |`,
-        );
-      }
-    }
-    const single = t.filter((f) => f.verdict === 'single-run' && f.direction !== 'tie');
-    if (single.length > 0) {
-      const tlAhead = single.filter((f) => f.direction === 'TL').length;
-      out.push(
-        '',
-        `Single-run pairs, by direction only: TL ahead in ${tlAhead}, RI ahead in ${single.length - tlAhead}` +
-          ` (more seeds are needed before either counts as a win).`,
-      );
-    }
-    out.push('');
-  }
-
-  // 3. Metric disagreements.
-  const dis = findings.disagreements;
-  out.push('**Where AUROC and AUPRC disagree.**', '');
-  const compared =
-    findings.winners.some((w) => w.compared >= 2) || findings.tlVsRi.some((f) => f.direction !== undefined);
-  if (!compared) {
-    out.push('Nothing to compare yet: no panel has two bars with values.', '');
-  } else if (dis.length === 0) {
-    out.push('Nowhere: the two metrics pick the same winner in every comparison above.', '');
-  } else {
-    for (const d of dis) {
-      const at = `${labelAbbreviation(d.label)}${d.fraction !== undefined ? ` at ${formatFraction(d.fraction)}` : ''}`;
-      out.push(
-        d.kind === 'best-bar'
-          ? `- ${d.figure}, ${at}: best bar is ${d.byAUROC} by AUROC but ${d.byAUPRC} by AUPRC.`
-          : `- ${d.figure}, ${d.name} on ${at}: ${d.byAUROC} is ahead by AUROC but ${d.byAUPRC} by AUPRC.`,
-      );
-    }
-    out.push('');
-  }
-
-  // 4. What could not be compared.
-  if (findings.missing.length > 0) {
-    out.push('**Bars not available** (left out of every comparison):', '');
-    const byReason = groupBy(findings.missing, (m) => statusText(m.status, m.reason));
-    for (const [reason, ms] of byReason) {
-      const names = distinct(ms.map((m) => m.name));
-      out.push(`- ${names.join(', ')} — ${reason} (${ms.length} bar${ms.length > 1 ? 's' : ''}).`);
-    }
-    out.push('');
-  }
-
-  out.push(
-    `_Rules: a win is the highest mean (means within ${findings.tieTolerance} tie); "clear" and "by more than the ` +
-      `spread" mean the error bars as drawn do not overlap (difference of means > sum of the two spreads), which ` +
-      `needs at least 2 runs per bar._`,
-  );
-  return out.join('\n');
+export function computeConclusions(cells: readonly CellResult[], options: ConclusionOptions = {}): Findings {
+  validateCells(cells);
+  const tol = options.tieTolerance ?? 0.0005;
+  const nameOf = namer(cells);
+  const panels = groupBy(cells, (c) => [c.figure, fractionKey(c.fraction), c.label, c.metric].join('|'));
+  const winners = [...panels.values()].map((panel) => panelWinner(panel, nameOf, tol));
+  const tlVsRiFindings = pairTlRi(cells, tol);
+  return {
+    tieTolerance: tol,
+    winners,
+    winCounts: countWins(cells, winners, nameOf),
+    tlVsRi: tlVsRiFindings,
+    disagreements: findDisagreements(winners, tlVsRiFindings),
+    missing: missingBars(cells, nameOf),
+  };
 }

@@ -8,18 +8,9 @@
  * both head sizes are reported.
  */
 import { ReportInputError } from './errors';
-import type { ModelDescription, StageDescription } from '../models/params';
-
-export type CutLevel = 'T1' | 'T2' | 'T3' | 'F';
-export const CUT_LEVELS: readonly CutLevel[] = ['T1', 'T2', 'T3', 'F'];
-
-/** The stage whose end is each cut, as `describeModel` names DenseNet121's stages. */
-export const DENSENET_CUT_STAGES: Readonly<Record<CutLevel, string>> = {
-  T1: 'transition1',
-  T2: 'transition2',
-  T3: 'transition3',
-  F: 'norm5',
-};
+import { DENSENET_CUTS } from '../models/densenet';
+import { defaultStageOf, type ModelDescription, type StageDescription } from '../models/params';
+import { TRUNCATIONS, type CutPoints, type Truncation } from '../models/types';
 
 export interface HeadSize {
   /** Inputs to the Linear layer. */
@@ -29,7 +20,7 @@ export interface HeadSize {
 }
 
 export interface CutPoint {
-  level: CutLevel;
+  level: Truncation;
   /** Last stage kept. */
   afterStage: string;
   stagesKept: string[];
@@ -54,35 +45,43 @@ const product = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
 
 /** Cut points of a full DenseNet121 description. Throws if a cut's stage is missing (not a DenseNet121). */
 export function densenetCutPoints(desc: ModelDescription, options: CutPointOptions = {}): CutPoint[] {
+  return cutPoints(desc, DENSENET_CUTS, options);
+}
+
+/**
+ * What each truncation keeps of a described model, given its cut layers (a registry entry's `cuts`): the stage a
+ * cut ends (`defaultStageOf` its layer), the kept parameters, the feature map and both head sizes.
+ */
+export function cutPoints(desc: ModelDescription, cuts: CutPoints, options: CutPointOptions = {}): CutPoint[] {
   const numClasses = options.numClasses ?? 1;
   if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new ReportInputError(`densenetCutPoints: numClasses must be a positive integer, got ${numClasses}`, {
+    throw new ReportInputError(`cutPoints: numClasses must be a positive integer, got ${numClasses}`, {
       field: 'numClasses',
     });
   }
-  const indexOf = (level: CutLevel): number => {
-    const stage = DENSENET_CUT_STAGES[level];
+  const indexOf = (level: Truncation): number => {
+    const stage = defaultStageOf(cuts[level]) ?? cuts[level];
     const i = desc.stages.findIndex((s) => s.name === stage);
     if (i < 0) {
       throw new ReportInputError(
-        `densenetCutPoints: model '${desc.name}' has no stage '${stage}' (cut ${level}); stages are ` +
+        `cutPoints: model '${desc.name}' has no stage '${stage}' (cut ${level}); stages are ` +
           desc.stages.map((s) => s.name).join(', '),
         { key: stage },
       );
     }
     return i;
   };
-  const kept = (level: CutLevel): StageDescription[] => desc.stages.slice(0, indexOf(level) + 1);
+  const kept = (level: Truncation): StageDescription[] => desc.stages.slice(0, indexOf(level) + 1);
   const paramsOf = (stages: StageDescription[]): number => stages.reduce((a, s) => a + s.params, 0);
   const fullParams = paramsOf(kept('F'));
 
-  return CUT_LEVELS.map((level) => {
+  return TRUNCATIONS.map((level) => {
     const stages = kept(level);
     const last = stages[stages.length - 1];
     const shape = last.outputShape;
     if (shape.length !== 3 || shape.some((d) => !(d > 0))) {
       throw new ReportInputError(
-        `densenetCutPoints: stage '${last.name}' output shape [${shape.join(', ')}] is not a concrete [H, W, C]`,
+        `cutPoints: stage '${last.name}' output shape [${shape.join(', ')}] is not a concrete [H, W, C]`,
         { key: last.name },
       );
     }

@@ -1,6 +1,7 @@
 /**
- * The figure notebooks' logic: the paper's digitised values, our bars joined against them, conclusions computed
- * from the bars, the provenance banner, chart inputs, and Figure 5's DenseNet121 cut points.
+ * The figure notebooks' logic, pure (plain data in, plain data, markdown or chart inputs out; no files, no child
+ * processes): our bars joined against the paper's digitised values, conclusions computed from the bars, the
+ * provenance banner, chart inputs, and Figure 5's cut points. What reads files and runs jobs is in ./io.
  */
 // `Init` ('TL' | 'RI') is not re-exported: lib/experiments exports the same name.
 export type { CellResult, CellStatus, FigureId, Metric, PaperValue } from './types';
@@ -16,16 +17,16 @@ export {
   sameLabel,
 } from './labels';
 export { cellKey, validateCells } from './cells';
-export { DEFAULT_PAPER_VALUES_PATH, loadPaperValues, parsePaperValues } from './paper-values';
+export { parsePaperValues } from './paper-values';
 export { joinWithPaper } from './join';
 export type { JoinedRow, JoinMatch, JoinOptions } from './join';
 export { comparisonMarkdown, comparisonSectionMarkdown, comparisonSummary } from './tables';
 export type { ComparisonTableOptions } from './tables';
-export { computeConclusions, conclusionsMarkdown } from './conclusions';
+export { computeConclusions } from './conclusions';
+export { conclusionsMarkdown, type ConclusionsMarkdownOptions } from './conclusions-markdown';
 export type {
   BarSummary,
   ConclusionOptions,
-  ConclusionsMarkdownOptions,
   DisagreementFinding,
   Findings,
   MissingFinding,
@@ -38,22 +39,14 @@ export { provenanceBanner } from './provenance';
 export type { Banner, ProvenanceInfo, WeightsProvenance } from './provenance';
 export { barPanel, figurePanels, missingBarsMarkdown, shortReason } from './bars';
 export type { BarPanelOptions, FigurePanelsOptions } from './bars';
-export { CUT_LEVELS, DENSENET_CUT_STAGES, cutPointsMarkdown, densenetCutPoints } from './cut-points';
-export type { CutLevel, CutPoint, CutPointOptions, HeadSize } from './cut-points';
-export { chexpertAvailability, chooseFigureDataset, covidAvailability, missingDataMarkdown } from './datasets';
-export type { DatasetAvailability, FigureDatasetChoice, FigureDatasetParams, KnownDatasetId } from './datasets';
-export { imageGridPng, sampleItems } from './image-grid';
-export type { ImageGridOptions, SampleItemsOptions } from './image-grid';
+export { cutPoints, cutPointsMarkdown, densenetCutPoints } from './cut-points';
+export type { CutPoint, CutPointOptions, HeadSize } from './cut-points';
 export { frameHtml, htmlTable, rowsHtml } from './html-table';
 export type { HtmlTableOptions, TableValue } from './html-table';
 export { imagesPerPatient, imbalanceRows, prevalencePanel, rarestLabel } from './explore';
 export type { DatasetLabels, ImbalanceRow, PatientCount } from './explore';
 export { cellsFromGrid, modelFamilyName, provenanceFromRuns, selectRuns } from './from-runs';
 export type { GridCellsOptions, RunFilter } from './from-runs';
-// figure-data.ts (loadFigureData, runMissing) pulls in the training stack; it is deliberately not re-exported here
-// so notebooks can import this barrel. Notebooks reach it through figureJob (a child process).
-export { figureJob, jobCells } from './figure-job';
-export type { FigureJobOptions, FigureJobRequest, FigureJobResult } from './figure-job';
 export { aurocDifferences, detectableAurocDifference, hanleyMcNeilSE, medianAuroc, testSetMarkdown } from './test-set-size';
 export type { TestSplitCounts } from './test-set-size';
 export { densenetDiagramFigure } from './architecture-figure';

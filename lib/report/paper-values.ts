@@ -2,15 +2,10 @@
  * The paper's digitised bars (paper/paper-figures-v1.csv, see paper/README.md for the source), parsed into rows
  * keyed like our own cells so the two can be joined without string matching on legend names.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../errors';
 import { chexpertLabelName } from './labels';
 import type { FigureId, Init, Metric, PaperValue } from './types';
-
-/** The committed digitisation, relative to this file so it resolves from tests, scripts and notebooks alike. */
-export const DEFAULT_PAPER_VALUES_PATH = path.resolve(__dirname, '../../paper/paper-figures-v1.csv');
 
 const FIGURE_IDS: Readonly<Record<string, FigureId>> = {
   fig3_chexpert_tl_vs_ri: 'fig3',
@@ -107,15 +102,4 @@ export function parsePaperValues(text: string, file = '<text>'): PaperValue[] {
     }
     return value;
   });
-}
-
-/** Read the paper's digitised values; defaults to the committed `paper/paper-figures-v1.csv`. */
-export function loadPaperValues(file: string = DEFAULT_PAPER_VALUES_PATH): PaperValue[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new DataError(`cannot read paper values '${file}': ${(err as Error).message}`, { file });
-  }
-  return parsePaperValues(text, file);
 }

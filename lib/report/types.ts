@@ -1,7 +1,7 @@
 /**
  * The report layer's own input: one bar of a figure. It is deliberately independent of the results store's
  * format, so the notebooks' logic (paper join, conclusions, charts) can be tested with hand-built cells and the
- * store can change without touching it; `fromAggregates` adapts the runner's output to it.
+ * store can change without touching it; `cellsFromGrid` (from-runs.ts) adapts the runner's output to it.
  */
 
 export type Metric = 'AUROC' | 'AUPRC';

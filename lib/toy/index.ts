@@ -7,7 +7,6 @@ export {
   drawToyRanking,
   drawToyRankings,
   scoresFromRanks,
-  toyScores,
   expectedAuroc,
   expectedToyMetrics,
 } from './roc-vs-prc';

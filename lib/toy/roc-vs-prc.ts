@@ -113,11 +113,6 @@ export function scoresFromRanks(positiveRanks: readonly number[], nTotal: number
   return { labels, scores };
 }
 
-/** Labels and scores of a drawn ranking. */
-export function toyScores(ranking: ToyRanking): LabelledScores {
-  return scoresFromRanks(ranking.positiveRanks, ranking.nPos + ranking.nNeg);
-}
-
 /**
  * Exact E[AUROC]. AUROC = 1 - (number of (negative, positive) pairs with the negative ranked higher) / (P N).
  * Only the K - P negatives inside the top K can outrank a positive; for any such negative and any positive,

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchSource } from '../data/types';
-import { auprc, auroc } from '../metrics/index';
+import { multiLabelMetrics } from '../metrics/multilabel';
 import { MetricInputError } from '../errors';
 import { inputTensor, microBatches } from './batches';
 import type { EvalLabelMetrics } from './types';
@@ -97,8 +97,9 @@ export function labelColumn(p: Predictions, label: number): { labels: number[]; 
 }
 
 /**
- * AUROC, trapezoidal AUPRC and AP per label. A label whose counted items lack positives or negatives gets
- * nulls and a note instead of an exception: one degenerate label must not void a run's other labels.
+ * AUROC, trapezoidal AUPRC and AP per label (lib/metrics `multiLabelMetrics` on each label's counted logits). A
+ * label whose counted items lack positives or negatives gets nulls and a note, and so does a label whose scores
+ * are not finite: one degenerate label must not void a run's other labels, nor pick an epoch.
  */
 export function labelMetrics(p: Predictions, labelNames: string[]): EvalLabelMetrics[] {
   return labelNames.map((label, j) => {
@@ -110,12 +111,8 @@ export function labelMetrics(p: Predictions, labelNames: string[]): EvalLabelMet
       return { ...base, auroc: null, auprc: null, ap: null, note: `${positives} positives and ${negatives} negatives counted` };
     }
     try {
-      return {
-        ...base,
-        auroc: auroc(column.labels, column.scores),
-        auprc: auprc(column.labels, column.scores, 'trapezoid'),
-        ap: auprc(column.labels, column.scores, 'average-precision'),
-      };
+      const [m] = multiLabelMetrics(column.labels.map((y) => [y]), column.scores.map((z) => [z]), { labelNames: [label] });
+      return { ...base, auroc: m!.auroc, auprc: m!.auprc, ap: m!.averagePrecision };
     } catch (error) {
       if (error instanceof MetricInputError) {
         return { ...base, auroc: null, auprc: null, ap: null, note: error.message };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupedBarFigure } from '../../lib/plots/grouped-bar';
-import { barPanel, loadPaperValues } from '../../lib/report';
+import { barPanel } from '../../lib/report';
+import { loadPaperValues } from '../../lib/report/io/index';
 import { figurePanels, missingBarsMarkdown, shortReason } from '../../lib/report/bars';
 import { cell } from './cells';
 

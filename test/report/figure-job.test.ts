@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIG7 } from '../../lib/experiments/grids';
-import { FigureJobError, figureJob, jobCells } from '../../lib/report';
+import { FigureJobError } from '../../lib/report';
+import { figureJob, jobCells } from '../../lib/report/io/index';
 
 // The figure notebooks' data path end to end: a child process plans the grid and reads the (empty) store.
 describe('figureJob', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonMarkdown, comparisonSummary, joinWithPaper, loadPaperValues, parsePaperValues } from '../../lib/report';
+import { comparisonMarkdown, comparisonSummary, joinWithPaper, parsePaperValues } from '../../lib/report';
+import { loadPaperValues } from '../../lib/report/io/index';
 import { cell } from './cells';
 
 const paper = loadPaperValues();

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../lib/errors';
-import { DEFAULT_PAPER_VALUES_PATH, loadPaperValues, parsePaperValues } from '../../lib/report';
+import { parsePaperValues } from '../../lib/report';
+import { DEFAULT_PAPER_VALUES_PATH, loadPaperValues } from '../../lib/report/io/index';
 
 describe('loadPaperValues (paper/paper-figures-v1.csv)', () => {
   const rows = loadPaperValues();

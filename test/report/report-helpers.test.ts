@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { DatasetItem } from '../../lib/data/types';
 import { generateSyntheticCxr } from '../../lib/data/loaders/synthetic';
 import {
-  aurocDifferences, chexpertAvailability, chooseFigureDataset, computeConclusions, covidAvailability, frameHtml,
-  imageGridPng, imagesPerPatient, imbalanceRows, medianAuroc, missingDataMarkdown, prevalencePanel, rarestLabel, rowsHtml, sampleItems,
+  aurocDifferences, computeConclusions, frameHtml, imagesPerPatient, imbalanceRows, medianAuroc, prevalencePanel, rarestLabel, rowsHtml,
   testSetMarkdown,
 } from '../../lib/report';
+import { chexpertAvailability, chooseFigureDataset, covidAvailability, imageGridPng, missingDataMarkdown, sampleItems } from '../../lib/report/io/index';
 import { bothMetrics, cell } from './cells';
 
 describe('dataset availability', () => {

@@ -110,7 +110,7 @@ export async function ensureKerasResNet50(opts: KerasResNet50Options = {}): Prom
 
 /**
  * Load Keras ResNet50 (ImageNet, 1000-way softmax output `fc1000`). Inputs must be caffe-preprocessed
- * (BGR, mean-subtracted, 0..255 scale): see `preprocessImages(x, 'caffe')`. Cut points: KERAS_RESNET50_SOURCE.cutPoints.
+ * (BGR, mean-subtracted, 0..255 scale): see `preprocessImages(x, 'caffe')`. Cut points: MODELS['resnet50-keras'].cuts (registry.ts).
  */
 export async function loadKerasResNet50(opts: KerasResNet50Options = {}): Promise<KerasResNet50> {
   const dir = await ensureKerasResNet50(opts);

@@ -8,8 +8,8 @@
  * guaranteed to compile there; here it runs under tsx like the CLI. Usage:
  *   tsx lib/report/figure-job-main.ts '<FigureJobRequest as JSON>'
  */
-import { getGrid } from '../experiments/grids';
-import { getProfile } from '../experiments/profiles';
+import { getGrid } from '../../experiments/grids';
+import { getProfile } from '../../experiments/profiles';
 import { loadFigureData, progressFromEvents, runMissing, type FigureData, type FigureDataOptions } from './figure-data';
 import type { FigureJobRequest, FigureJobResult } from './figure-job';
 

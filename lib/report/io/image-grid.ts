@@ -4,10 +4,10 @@
  * every run.
  */
 import sharp from 'sharp';
-import { loadBaseImage } from '../data/image/pipeline';
-import type { Dataset, DatasetItem } from '../data/types';
-import { createRng, deriveSeed } from '../util/random';
-import { ReportInputError } from './errors';
+import { loadBaseImage } from '../../data/image/pipeline';
+import type { Dataset, DatasetItem } from '../../data/types';
+import { createRng, deriveSeed } from '../../util/random';
+import { ReportInputError } from '../errors';
 
 export interface SampleItemsOptions {
   /** Label whose positives and negatives are balanced (default: the dataset's first label). */

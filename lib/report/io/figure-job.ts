@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { FigureJobError } from './errors';
-import type { ProvenanceInfo } from './provenance';
-import type { TestSplitCounts } from './test-set-size';
-import type { CellResult } from './types';
+import { FigureJobError } from '../errors';
+import type { ProvenanceInfo } from '../provenance';
+import type { TestSplitCounts } from '../test-set-size';
+import type { CellResult } from '../types';
 
 export interface FigureJobRequest {
   /** Grid id: fig3, fig4, fig6, fig7. */
@@ -60,8 +60,8 @@ export function jobCells(result: FigureJobResult): CellResult[] {
 }
 
 export function figureJob(request: FigureJobRequest, options: FigureJobOptions = {}): Promise<FigureJobResult> {
-  const root = options.repoRoot ?? path.resolve(__dirname, '../..');
-  const entry = path.join(root, 'lib', 'report', 'figure-job-main.ts');
+  const root = options.repoRoot ?? path.resolve(__dirname, '../../..');
+  const entry = path.join(root, 'lib', 'report', 'io', 'figure-job-main.ts');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs', { paths: [root] }), entry, JSON.stringify(request)], {
       cwd: root,

@@ -5,8 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadManifest } from '../data/manifest';
-import { defaultDatasetRoot } from '../data/registry';
+import { loadManifest } from '../../data/manifest';
+import { defaultDatasetRoot } from '../../data/registry';
 
 export type KnownDatasetId = 'covid-cohen' | 'chexpert-v1.0-small' | 'synthetic-cxr';
 

@@ -5,16 +5,16 @@
  * dataset, split, profile or code setting.
  */
 import path from 'node:path';
-import { gridRows, summarizeRuns } from '../experiments/aggregate';
-import { chooseSplit, labelCounts } from '../experiments/data-plan';
-import { planRuns, type Plan } from '../experiments/plan';
-import { runGrid, type RunGridResult, type RunnerEvent } from '../experiments/runner';
-import { readResults } from '../experiments/store';
-import type { DatasetRef, GridSpec, ProfileSpec, RunRecord, WeightsPaths } from '../experiments/types';
-import { cellsFromGrid, provenanceFromRuns } from './from-runs';
-import { formatFraction } from './labels';
-import type { ProvenanceInfo } from './provenance';
-import type { CellResult, FigureId } from './types';
+import { gridRows, summarizeRuns } from '../../experiments/aggregate';
+import { chooseSplit, labelCounts } from '../../experiments/data-plan';
+import { planRuns, type Plan } from '../../experiments/plan';
+import { runGrid, type RunGridResult, type RunnerEvent } from '../../experiments/runner';
+import { readResults } from '../../experiments/store';
+import type { DatasetRef, GridSpec, ProfileSpec, RunRecord, WeightsPaths } from '../../experiments/types';
+import { cellsFromGrid, provenanceFromRuns } from '../from-runs';
+import { formatFraction } from '../labels';
+import type { ProvenanceInfo } from '../provenance';
+import type { CellResult, FigureId } from '../types';
 
 export interface FigureDataOptions {
   grid: GridSpec;
