@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { loadDataset } from '../lib/data';
-import { decodePngGray8Transient, inflateGray8, readPngGray8, unfilterGray8, unfilterInKernelMemory, type PngGray8Source } from '../lib/data/image/png-gray8';
-import { fitSquareGray8, resizeBilinearGray8, resizeKernelFor } from '../lib/data/image/resize';
+import { decodePngGray8Transient, inflateGray8, readPngGray8, unfilterGray8, unfilterInKernelMemory, type PngGray8Source } from '../lib/kernels/image/png-gray8';
+import { fitSquareGray8, resizeBilinearGray8, resizeKernelFor } from '../lib/kernels/image/resize';
 
 const SHARED = process.env.RETHINK_SHARED ?? path.resolve(__dirname, '../../shared');
 const args = process.argv.slice(2);

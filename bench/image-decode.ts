@@ -28,9 +28,9 @@ import sharp from 'sharp';
 import { createDecodePool, ImageCache, loadDataset, type DecodePool } from '../lib/data';
 import { fitGray8File } from '../lib/data/image/fit';
 import { decodeAndFitTraced, loadBaseImage, type DecodePath } from '../lib/data/image/pipeline';
-import { decodePngGray8, readPngGray8 } from '../lib/data/image/png-gray8';
-import { fitSquareGray8, resizeKernelFor } from '../lib/data/image/resize';
-import { gray8Kernels } from '../lib/data/image/gray8-wasm';
+import { decodePngGray8, readPngGray8 } from '../lib/kernels/image/png-gray8';
+import { fitSquareGray8, resizeKernelFor } from '../lib/kernels/image/resize';
+import { gray8Kernels } from '../lib/kernels/image/gray8-wasm';
 
 const SHARED = process.env.RETHINK_SHARED ?? path.resolve(__dirname, '../../shared');
 const args = process.argv.slice(2);

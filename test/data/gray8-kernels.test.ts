@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodePngGray8Sync, decodePngGray8Transient, paeth, unfilterGray8, unfilterInKernelMemory } from '../../lib/data/image/png-gray8';
-import { resizeBilinearGray8, resizeKernelFor } from '../../lib/data/image/resize';
-import { gray8Kernels, gray8ModuleBytes } from '../../lib/data/image/gray8-wasm';
+import { decodePngGray8Sync, decodePngGray8Transient, paeth, unfilterGray8, unfilterInKernelMemory } from '../../lib/kernels/image/png-gray8';
+import { resizeBilinearGray8, resizeKernelFor } from '../../lib/kernels/image/resize';
+import { gray8Kernels, gray8ModuleBytes } from '../../lib/kernels/image/gray8-wasm';
 import { createRng } from '../../lib/util/random';
 import { COVID_ROOT } from './helpers';
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { ImagePipelineOptions } from '../types';
 import type { GrayImage } from './decode';
-import { fitSquareGray8 } from './resize';
+import { fitSquareGray8 } from '../../kernels/image/resize';
 
 export type Fit = ImagePipelineOptions['fit'];
 

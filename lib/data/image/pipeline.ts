@@ -11,8 +11,8 @@ import type { ImageCache } from './cache';
 import type { DecodePool } from './decode-pool';
 import { decodeToGray, type GrayImage } from './decode';
 import { type Fit, fitGray8File, fitSquare, isPlainGray8 } from './fit';
-import { decodePngGray8Transient } from './png-gray8';
-import { fitSquareGray8 } from './resize';
+import { decodePngGray8Transient } from '../../kernels/image/png-gray8';
+import { fitSquareGray8 } from '../../kernels/image/resize';
 
 /**
  * Bump when anything that shapes cached pixels changes, so old cache entries are never reused.

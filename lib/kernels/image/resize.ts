@@ -1,5 +1,5 @@
-import type { ImagePipelineOptions } from '../types';
-import type { GrayImage } from './decode';
+import type { ImagePipelineOptions } from '../../data/types';
+import type { GrayImage } from '../../data/image/decode';
 import { align16, gray8Kernels, HPLAN_GROUP_BYTES, kernelMemory, PAD, type Gray8Kernels } from './gray8-wasm';
 
 /**

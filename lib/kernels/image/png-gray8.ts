@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { DataError } from '../../errors';
-import type { GrayImage } from './decode';
+import type { GrayImage } from '../../data/image/decode';
 import { align16, gray8Kernels, kernelMemory, PAD } from './gray8-wasm';
 
 /**
