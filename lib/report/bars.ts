@@ -48,6 +48,30 @@ export function shortReason(reason: string): string {
   return head.length > 48 ? `${head.slice(0, 47)}…` : head;
 }
 
+/** The paper's value of each bar that has a counterpart, keyed like the panel's bars. */
+function paperMarkers(inPanel: CellResult[], paper: PaperValue[], keyOf: (c: CellResult) => string): Map<string, number> {
+  const markers = new Map<string, number>();
+  for (const row of joinWithPaper(inPanel, paper, { includePaperOnly: false })) {
+    if (row.match !== 'matched' || !row.paper) continue;
+    const c = inPanel.find(
+      (x) => contenderName(x) === row.contender && x.label === row.label && formatFraction(x.fraction) === formatFraction(row.fraction),
+    );
+    if (c) markers.set(keyOf(c), row.paper.mean);
+  }
+  return markers;
+}
+
+/** Length of a bar's error bar above its mean ('sd': ± SD of 2+ runs; 'ci': up to the CI's upper end). */
+function errorAbove(c: CellResult | undefined, kind: 'sd' | 'ci' | 'none'): number | null {
+  if (!c) return null;
+  if (kind === 'sd') return c.n >= 2 ? c.spread : null;
+  return kind === 'ci' && c.ci ? Math.max(0, c.ci.upper - c.mean) : null;
+}
+
+function errorBelow(c: CellResult | undefined, kind: 'sd' | 'ci' | 'none'): number | null {
+  return kind === 'ci' && c?.ci ? Math.max(0, c.mean - c.ci.lower) : null;
+}
+
 export function barPanel(cells: readonly CellResult[], options: BarPanelOptions): GroupedBarInput {
   validateCells(cells);
   const inPanel = cells.filter(
@@ -72,16 +96,7 @@ export function barPanel(cells: readonly CellResult[], options: BarPanelOptions)
   const groupKeys = distinct(inPanel.map(groupOf));
   const seriesKeys = distinct(inPanel.map(nameOf));
   const byKey = new Map(inPanel.map((c) => [`${nameOf(c)}|${groupOf(c)}`, c]));
-  const paperByKey = new Map<string, number>();
-  if (options.paper) {
-    for (const row of joinWithPaper(inPanel, options.paper, { includePaperOnly: false })) {
-      if (row.match !== 'matched' || !row.paper) continue;
-      const c = inPanel.find(
-        (x) => contenderName(x) === row.contender && x.label === row.label && formatFraction(x.fraction) === formatFraction(row.fraction),
-      );
-      if (c) paperByKey.set(`${nameOf(c)}|${groupOf(c)}`, row.paper.mean);
-    }
-  }
+  const paperByKey = options.paper ? paperMarkers(inPanel, options.paper, (c) => `${nameOf(c)}|${groupOf(c)}`) : new Map<string, number>();
 
   // A series none of whose bars could be run carries the reason in its legend entry (with groupBy 'bar', see
   // `missingBarsMarkdown` for the caption naming the missing bars).
@@ -105,20 +120,8 @@ export function barPanel(cells: readonly CellResult[], options: BarPanelOptions)
     const c = byKey.get(`${s}|${g}`);
     return c && c.status === 'ok' ? c : undefined;
   };
-  const errors = seriesKeys.map((s) =>
-    groupKeys.map((g) => {
-      const c = at(s, g);
-      if (!c) return null;
-      if (kind === 'sd') return c.n >= 2 ? c.spread : null;
-      return kind === 'ci' && c.ci ? Math.max(0, c.ci.upper - c.mean) : null;
-    }),
-  );
-  const errorsMinus = seriesKeys.map((s) =>
-    groupKeys.map((g) => {
-      const c = at(s, g);
-      return kind === 'ci' && c?.ci ? Math.max(0, c.mean - c.ci.lower) : null;
-    }),
-  );
+  const errors = seriesKeys.map((s) => groupKeys.map((g) => errorAbove(at(s, g), kind)));
+  const errorsMinus = seriesKeys.map((s) => groupKeys.map((g) => errorBelow(at(s, g), kind)));
   const input: GroupedBarInput = {
     groups: groupKeys,
     series: seriesKeys.map(seriesLabel),

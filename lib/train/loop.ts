@@ -63,6 +63,178 @@ function isImprovement(value: number, best: number | null, direction: Direction)
   return direction === 'min' ? value < best : value > best;
 }
 
+/** What one training call carries from epoch to epoch (and what the epoch checkpoint stores). */
+interface Loop {
+  config: TrainConfig;
+  model: tf.LayersModel;
+  variables: tf.Variable[];
+  optimizer: TorchAdam;
+  plateau: ReduceLrOnPlateau | null;
+  early: EarlyStopping | null;
+  posWeight: tf.Tensor1D | null;
+  selectBy: SelectionMetric;
+  direction: Direction;
+  fingerprint: string | null;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestValue: number | null;
+  bestWeights: Float32Array[];
+  resumedFromEpoch: number;
+  stopReason: StopReason;
+  finished: boolean;
+  stepsPerEpoch: number | null;
+}
+
+/** Picks up a killed run after its last finished epoch, refusing a checkpoint of another configuration. */
+function resume(loop: Loop): void {
+  const { config } = loop;
+  if (!config.checkpointDir) return;
+  const saved = loadTrainingState(config.checkpointDir);
+  if (!saved) return;
+  if (saved.fingerprint !== loop.fingerprint) {
+    throw new ConfigError(
+      `${config.checkpointDir}: holds training state of configuration ${saved.fingerprint}, not ${loop.fingerprint}; ` +
+        'delete the directory or choose another one',
+      { file: config.checkpointDir, field: 'fingerprint' },
+    );
+  }
+  restoreWeights(loop.model, saved.modelWeights);
+  loop.optimizer.setState(saved.adam);
+  loop.plateau?.setState(saved.plateau ?? { best: null, badEpochs: 0, cooldownLeft: 0 });
+  if (saved.earlyStopping) loop.early?.setState(saved.earlyStopping);
+  Object.assign(loop, {
+    history: saved.history,
+    bestEpoch: saved.bestEpoch,
+    bestValue: saved.bestValue,
+    bestWeights: saved.bestWeights,
+    resumedFromEpoch: saved.epoch,
+    finished: saved.finished,
+  });
+  if (saved.finished && saved.stopReason) loop.stopReason = saved.stopReason;
+  config.onProgress?.({ type: 'resumed', fromEpoch: saved.epoch, epochs: config.epochs });
+}
+
+/** One pass over the training batches; returns the epoch's mean loss and the images seen. */
+async function trainEpoch(loop: Loop, epoch: number, started: number): Promise<{ loss: number; images: number }> {
+  const { config, model } = loop;
+  let lossSum = 0;
+  let lossCount = 0;
+  let images = 0;
+  let step = 0;
+  for await (const batch of config.train.batches(epoch)) {
+    step += 1;
+    if (loop.stepsPerEpoch === null && step === 1 && batch.size > 0) {
+      loop.stepsPerEpoch = Math.ceil(config.train.numItems / batch.size);
+      guardWasmHeap(model, Math.min(config.microBatchSize ?? batch.size, batch.size));
+    }
+    const counted = countedEntries(batch.mask, batch.y.length);
+    if (counted > 0) {
+      const key: [number, number, number] = [config.seed ?? 0, epoch, step];
+      const loss = accumulatedStep(batch, counted, config.microBatchSize ?? batch.size, model, loop.variables, loop.optimizer, loop.posWeight, key);
+      lossSum += loss * counted;
+      lossCount += counted;
+    }
+    images += batch.size;
+    config.onProgress?.({
+      type: 'batch',
+      epoch,
+      epochs: config.epochs,
+      batch: step,
+      batches: loop.stepsPerEpoch,
+      loss: lossCount === 0 ? Number.NaN : lossSum / lossCount,
+      imagesPerSecond: images / Math.max(1e-3, (Date.now() - started) / 1000),
+    });
+  }
+  loop.stepsPerEpoch = step;
+  return { loss: lossCount === 0 ? Number.NaN : lossSum / lossCount, images };
+}
+
+/** Validation metrics of the epoch, then the best-epoch choice, the LR schedule and the stopping rules. */
+async function endEpoch(loop: Loop, epoch: number, trained: { loss: number; images: number }, started: number): Promise<{ record: EpochRecord; isBest: boolean }> {
+  const { config, model, optimizer } = loop;
+  config.onProgress?.({ type: 'evaluating', epoch, epochs: config.epochs });
+  const predictions = await predict(model, config.val, { microBatchSize: config.microBatchSize });
+  const val = labelMetrics(predictions, config.labelNames);
+  const record: EpochRecord = {
+    epoch,
+    learningRate: optimizer.learningRate,
+    trainLoss: trained.loss,
+    valLoss: bceLoss(predictions, config.posWeight),
+    valMeanAuroc: meanDefined(val.map((m) => m.auroc)),
+    valMeanAuprc: meanDefined(val.map((m) => m.auprc)),
+    val,
+    seconds: (Date.now() - started) / 1000,
+    trainImages: trained.images,
+  };
+  loop.history.push(record);
+  const value = selectionValue(record, loop.selectBy);
+  const isBest = isImprovement(value, loop.bestValue, loop.direction) || loop.bestEpoch === 0;
+  if (isBest) {
+    loop.bestEpoch = epoch;
+    loop.bestValue = Number.isNaN(value) ? null : value;
+    loop.bestWeights = snapshotWeights(model);
+  }
+  if (loop.plateau) optimizer.learningRate = loop.plateau.step(value, optimizer.learningRate);
+  if (loop.early?.step(value)) {
+    loop.stopReason = 'early-stopping';
+    loop.finished = true;
+  } else if (config.stopBelowLr != null && optimizer.learningRate < config.stopBelowLr) {
+    loop.stopReason = 'min-learning-rate';
+    loop.finished = true;
+  } else if (epoch === config.epochs) {
+    loop.finished = true;
+  }
+  return { record, isBest };
+}
+
+function saveEpoch(loop: Loop, epoch: number): void {
+  if (!loop.config.checkpointDir) return;
+  saveTrainingState(loop.config.checkpointDir, {
+    version: 1,
+    fingerprint: loop.fingerprint,
+    epoch,
+    currentFile: '',
+    bestFile: '',
+    bestEpoch: loop.bestEpoch,
+    bestValue: loop.bestValue,
+    optimizer: { step: loop.optimizer.steps, learningRate: loop.optimizer.learningRate },
+    plateau: loop.plateau?.getState() ?? null,
+    earlyStopping: loop.early?.getState() ?? null,
+    history: loop.history,
+    finished: loop.finished,
+    stopReason: loop.finished ? loop.stopReason : null,
+    modelWeights: snapshotWeights(loop.model),
+    bestWeights: loop.bestWeights,
+    adam: loop.optimizer.getState(),
+  });
+}
+
+function startLoop(config: TrainConfig): Loop {
+  const selectBy = config.selectBy ?? 'val-mean-auprc';
+  const direction: Direction = selectBy === 'val-loss' ? 'min' : 'max';
+  const variables = config.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return {
+    config,
+    model: config.model,
+    variables,
+    optimizer: new TorchAdam(variables, config.optimizer),
+    plateau: config.plateau === null ? null : new ReduceLrOnPlateau(direction, config.plateau ?? {}),
+    early: config.earlyStopping ? new EarlyStopping(direction, config.earlyStopping) : null,
+    posWeight: config.posWeight ? tf.tensor1d(config.posWeight) : null,
+    selectBy,
+    direction,
+    fingerprint: config.fingerprint ?? null,
+    history: [],
+    bestEpoch: 0,
+    bestValue: null,
+    bestWeights: snapshotWeights(config.model),
+    resumedFromEpoch: 0,
+    stopReason: 'max-epochs',
+    finished: false,
+    stepsPerEpoch: null,
+  };
+}
+
 /**
  * Train `config.model` in place. On return the model holds the weights of the best epoch by `selectBy`
  * (ties keep the earlier epoch).
@@ -70,156 +242,23 @@ function isImprovement(value: number, best: number | null, direction: Direction)
 export async function train(config: TrainConfig): Promise<TrainResult> {
   validate(config);
   const started = Date.now();
-  const selectBy = config.selectBy ?? 'val-mean-auprc';
-  const direction: Direction = selectBy === 'val-loss' ? 'min' : 'max';
-  const model = config.model;
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new TorchAdam(variables, config.optimizer);
-  const plateau = config.plateau === null ? null : new ReduceLrOnPlateau(direction, config.plateau ?? {});
-  const early = config.earlyStopping ? new EarlyStopping(direction, config.earlyStopping) : null;
-  const posWeight = config.posWeight ? tf.tensor1d(config.posWeight) : null;
-  const fingerprint = config.fingerprint ?? null;
-
-  let history: EpochRecord[] = [];
-  let bestEpoch = 0;
-  let bestValue: number | null = null;
-  let bestWeights: Float32Array[] = snapshotWeights(model);
-  let resumedFromEpoch = 0;
-  let stopReason: StopReason = 'max-epochs';
-  let finished = false;
-
+  const loop = startLoop(config);
   try {
-    if (config.checkpointDir) {
-      const saved = loadTrainingState(config.checkpointDir);
-      if (saved) {
-        if (saved.fingerprint !== fingerprint) {
-          throw new ConfigError(
-            `${config.checkpointDir}: holds training state of configuration ${saved.fingerprint}, not ${fingerprint}; ` +
-              'delete the directory or choose another one',
-            { file: config.checkpointDir, field: 'fingerprint' },
-          );
-        }
-        restoreWeights(model, saved.modelWeights);
-        optimizer.setState(saved.adam);
-        plateau?.setState(saved.plateau ?? { best: null, badEpochs: 0, cooldownLeft: 0 });
-        if (saved.earlyStopping) early?.setState(saved.earlyStopping);
-        history = saved.history;
-        bestEpoch = saved.bestEpoch;
-        bestValue = saved.bestValue;
-        bestWeights = saved.bestWeights;
-        resumedFromEpoch = saved.epoch;
-        finished = saved.finished;
-        if (finished && saved.stopReason) stopReason = saved.stopReason;
-        config.onProgress?.({ type: 'resumed', fromEpoch: saved.epoch, epochs: config.epochs });
-      }
-    }
-
-    let stepsPerEpoch: number | null = null;
-    for (let epoch = resumedFromEpoch + 1; epoch <= config.epochs && !finished; epoch++) {
+    resume(loop);
+    for (let epoch = loop.resumedFromEpoch + 1; epoch <= config.epochs && !loop.finished; epoch++) {
       const epochStarted = Date.now();
-      config.onProgress?.({ type: 'epoch-start', epoch, epochs: config.epochs, learningRate: optimizer.learningRate });
-      let lossSum = 0;
-      let lossCount = 0;
-      let images = 0;
-      let step = 0;
-      for await (const batch of config.train.batches(epoch)) {
-        step += 1;
-        if (stepsPerEpoch === null && step === 1 && batch.size > 0) {
-          stepsPerEpoch = Math.ceil(config.train.numItems / batch.size);
-          guardWasmHeap(model, Math.min(config.microBatchSize ?? batch.size, batch.size));
-        }
-        const counted = countedEntries(batch.mask, batch.y.length);
-        if (counted > 0) {
-          const loss = accumulatedStep(batch, counted, config.microBatchSize ?? batch.size, model, variables, optimizer, posWeight, [
-            config.seed ?? 0,
-            epoch,
-            step,
-          ]);
-          lossSum += loss * counted;
-          lossCount += counted;
-        }
-        images += batch.size;
-        config.onProgress?.({
-          type: 'batch',
-          epoch,
-          epochs: config.epochs,
-          batch: step,
-          batches: stepsPerEpoch,
-          loss: lossCount === 0 ? Number.NaN : lossSum / lossCount,
-          imagesPerSecond: images / Math.max(1e-3, (Date.now() - epochStarted) / 1000),
-        });
-      }
-      stepsPerEpoch = step;
-
-      config.onProgress?.({ type: 'evaluating', epoch, epochs: config.epochs });
-      const predictions = await predict(model, config.val, { microBatchSize: config.microBatchSize });
-      const val = labelMetrics(predictions, config.labelNames);
-      const record: EpochRecord = {
-        epoch,
-        learningRate: optimizer.learningRate,
-        trainLoss: lossCount === 0 ? Number.NaN : lossSum / lossCount,
-        valLoss: bceLoss(predictions, config.posWeight),
-        valMeanAuroc: meanDefined(val.map((m) => m.auroc)),
-        valMeanAuprc: meanDefined(val.map((m) => m.auprc)),
-        val,
-        seconds: (Date.now() - epochStarted) / 1000,
-        trainImages: images,
-      };
-      history.push(record);
-
-      const value = selectionValue(record, selectBy);
-      const isBest = isImprovement(value, bestValue, direction) || bestEpoch === 0;
-      if (isBest) {
-        bestEpoch = epoch;
-        bestValue = Number.isNaN(value) ? null : value;
-        bestWeights = snapshotWeights(model);
-      }
-      if (plateau) optimizer.learningRate = plateau.step(value, optimizer.learningRate);
-      if (early?.step(value)) {
-        stopReason = 'early-stopping';
-        finished = true;
-      } else if (config.stopBelowLr != null && optimizer.learningRate < config.stopBelowLr) {
-        stopReason = 'min-learning-rate';
-        finished = true;
-      } else if (epoch === config.epochs) {
-        finished = true;
-      }
-
-      if (config.checkpointDir) {
-        saveTrainingState(config.checkpointDir, {
-          version: 1,
-          fingerprint,
-          epoch,
-          currentFile: '',
-          bestFile: '',
-          bestEpoch,
-          bestValue,
-          optimizer: { step: optimizer.steps, learningRate: optimizer.learningRate },
-          plateau: plateau?.getState() ?? null,
-          earlyStopping: early?.getState() ?? null,
-          history,
-          finished,
-          stopReason: finished ? stopReason : null,
-          modelWeights: snapshotWeights(model),
-          bestWeights,
-          adam: optimizer.getState(),
-        });
-      }
+      config.onProgress?.({ type: 'epoch-start', epoch, epochs: config.epochs, learningRate: loop.optimizer.learningRate });
+      const trained = await trainEpoch(loop, epoch, epochStarted);
+      const { record, isBest } = await endEpoch(loop, epoch, trained, epochStarted);
+      saveEpoch(loop, epoch);
       config.onProgress?.({ type: 'epoch-end', epoch, epochs: config.epochs, record, isBest });
     }
-
-    restoreWeights(model, bestWeights);
-    return {
-      history,
-      bestEpoch,
-      selectBy,
-      stopReason,
-      resumedFromEpoch,
-      seconds: (Date.now() - started) / 1000,
-    };
+    restoreWeights(loop.model, loop.bestWeights);
+    const { history, bestEpoch, selectBy, stopReason, resumedFromEpoch } = loop;
+    return { history, bestEpoch, selectBy, stopReason, resumedFromEpoch, seconds: (Date.now() - started) / 1000 };
   } finally {
-    optimizer.dispose();
-    posWeight?.dispose();
+    loop.optimizer.dispose();
+    loop.posWeight?.dispose();
   }
 }
 
