@@ -16,8 +16,14 @@ const extraArgs = process.argv.slice(2);
 const skipNotebooks = extraArgs.includes('--no-notebooks');
 const vitestArgs = extraArgs.filter((a) => a !== '--no-notebooks');
 
+// The notebooks look for prepared datasets in data/ (or $RETHINK_DATA_DIR); CI keeps them in the shared folder
+// (RETHINK_SHARED, the same one the tests read), so point the data directory there when it holds them.
+const shared = process.env.RETHINK_SHARED ?? path.resolve(root, '..', 'shared');
+const sharedData = path.join(shared, 'data');
+const env = process.env.RETHINK_DATA_DIR || !existsSync(sharedData) ? process.env : { ...process.env, RETHINK_DATA_DIR: sharedData };
+
 function run(cmd: string, args: string[]): number {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   if (r.error) throw r.error;
   return r.status ?? 1;
 }

@@ -4,7 +4,7 @@ import { ImageCache } from './image/cache';
 import { createDecodePool, type DecodePool } from './image/decode-pool';
 import { normalizationTables, writeNormalized } from './image/normalize';
 import { loadPipelineImage } from './image/pipeline';
-import type { Batch, BatchSource, BatchSourceOptions, Dataset, DatasetItem } from './types';
+import type { Batch, BatchSource, BatchSourceOptions, Dataset, DatasetItem, ImagePipelineOptions } from './types';
 
 export interface BatchSourceExtras {
   /** Disk cache for decoded images (default: a cache in RETHINK_CACHE or ~/.cache/rethink-tl); false = none. */
@@ -111,4 +111,11 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
       };
     },
   };
+}
+
+/** The given items as one batch, in order, unaugmented (e.g. a few images to show a forward pass in a notebook). */
+export async function imageBatch(dataset: Dataset, items: DatasetItem[], pipeline: ImagePipelineOptions): Promise<Batch> {
+  const source = createBatchSource(dataset, items, { batchSize: Math.max(1, items.length), shuffle: false, seed: 0, pipeline, augment: false });
+  for await (const batch of source.batches(0)) return batch;
+  throw new ConfigError('imageBatch: no items given', { field: 'items' });
 }

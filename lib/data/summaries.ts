@@ -1,3 +1,4 @@
+import { toFrame, type DataFrame } from '../util/frame';
 import type { Splits } from './splits';
 import { SPLIT_NAMES } from './splits';
 import type { Dataset, DatasetItem } from './types';
@@ -78,26 +79,16 @@ export function splitSummary(dataset: Pick<Dataset, 'labelNames'>, splits: Pick<
   });
 }
 
-/* danfojs is loaded on first use: it pulls in a second tfjs build (~0.7 s), which only notebooks need. */
-type DanfoFrame = import('danfojs-node').DataFrame;
-function danfo(): typeof import('danfojs-node') {
-  return require('danfojs-node') as typeof import('danfojs-node');
-}
-
-function frameOf(rows: object[]): DanfoFrame {
-  const d = danfo();
-  return new d.DataFrame(rows as Record<string, unknown>[]);
-}
 
 /** Label prevalence table as a danfojs DataFrame (for the exploration notebook). */
-export function summarizeLabels(dataset: Pick<Dataset, 'labelNames' | 'items'>, items?: DatasetItem[]): DanfoFrame {
-  return frameOf(labelSummary(dataset, items));
+export function summarizeLabels(dataset: Pick<Dataset, 'labelNames' | 'items'>, items?: DatasetItem[]): DataFrame {
+  return toFrame(labelSummary(dataset, items));
 }
 
-export function summarizeViews(items: DatasetItem[]): DanfoFrame {
-  return frameOf(viewSummary(items));
+export function summarizeViews(items: DatasetItem[]): DataFrame {
+  return toFrame(viewSummary(items));
 }
 
-export function summarizeSplits(dataset: Pick<Dataset, 'labelNames'>, splits: Pick<Splits, 'train' | 'val' | 'test'>): DanfoFrame {
-  return frameOf(splitSummary(dataset, splits));
+export function summarizeSplits(dataset: Pick<Dataset, 'labelNames'>, splits: Pick<Splits, 'train' | 'val' | 'test'>): DataFrame {
+  return toFrame(splitSummary(dataset, splits));
 }

@@ -1,7 +1,8 @@
 /**
- * Exports of the store: one CSV row per run x label (flat, for spreadsheets and danfojs), or JSON of the
+ * Exports of the store: one row per run x label (CSV for spreadsheets, a danfojs DataFrame for notebooks), or JSON of the
  * per-cell summaries (mean and spread over seeds, CIs) or of the raw records.
  */
+import { toFrame, type DataFrame } from '../util/frame';
 import { summarizeRuns } from './aggregate';
 import { latestByConfig } from './store';
 import type { RunRecord } from './types';
@@ -19,9 +20,11 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Latest record per run; runs that are not 'ok' get one row with their status and reason. */
-export function exportCsv(records: RunRecord[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
+type ResultRow = Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>;
+
+/** One row per run x label (the latest record per run); runs that are not 'ok' get one row with their status and reason. */
+export function resultRows(records: RunRecord[]): ResultRow[] {
+  const rows: ResultRow[] = [];
   for (const r of latestByConfig(records).values()) {
     const c = r.config;
     const common = {
@@ -49,7 +52,7 @@ export function exportCsv(records: RunRecord[]): string {
     };
     const perLabel = r.status === 'ok' && r.test ? r.test : [null];
     for (const m of perLabel) {
-      const row: Record<string, unknown> = {
+      rows.push({
         ...common,
         label: m?.label ?? '',
         auroc: m?.auroc,
@@ -61,11 +64,21 @@ export function exportCsv(records: RunRecord[]): string {
         auprc_ci_high: m?.auprcCI?.upper,
         test_positives: m?.positives,
         test_negatives: m?.negatives,
-      };
-      lines.push(CSV_COLUMNS.map((col) => csvCell(row[col])).join(','));
+      });
     }
   }
+  return rows;
+}
+
+/** The results as CSV (spreadsheets, pandas): `resultRows`, one line each. */
+export function exportCsv(records: RunRecord[]): string {
+  const lines = [CSV_COLUMNS.join(','), ...resultRows(records).map((row) => CSV_COLUMNS.map((col) => csvCell(row[col])).join(','))];
   return `${lines.join('\n')}\n`;
+}
+
+/** The results as a danfojs DataFrame (one row per run x label, the CSV's columns), e.g. to group by cell in a notebook. */
+export function resultsFrame(records: RunRecord[]): DataFrame {
+  return toFrame(resultRows(records).map((row) => Object.fromEntries(CSV_COLUMNS.map((col) => [col, row[col] ?? null]))));
 }
 
 export function exportJson(records: RunRecord[], what: 'summary' | 'runs' = 'summary'): string {

@@ -3,6 +3,7 @@
  * references. Strict: an unknown key is an error naming it. Off is always `null`.
  */
 import { z } from 'zod';
+import { typedSchema } from '../util/schema';
 import { MODEL_IDS, MODELS, type ModelId } from '../models/registry';
 import { TRUNCATIONS } from '../models/types';
 import { INITS, type GridSpec, type Init, type ProfileSpec } from './types';
@@ -30,7 +31,7 @@ const gridCellSchema = z.strictObject({
 
 const fraction = z.number().gt(0).lte(1);
 
-export const gridSchema = z
+export const gridSchemaShape = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9._-]+$/, "an id of letters, digits, '.', '_' or '-'"),
     title: z.string().min(1),
@@ -47,7 +48,8 @@ export const gridSchema = z
       if (seen.has(cell.name)) ctx.addIssue({ code: 'custom', path: ['cells', i, 'name'], message: `cell name '${cell.name}' is used twice` });
       seen.add(cell.name);
     });
-  }) satisfies z.ZodType<GridSpec, unknown>;
+  });
+export const gridSchema = typedSchema<GridSpec>(gridSchemaShape);
 
 const count = (min: number) => z.number().int().min(min);
 
@@ -74,7 +76,7 @@ const trainingSchema = z
 
 const pair = z.tuple([z.number().positive(), z.number().positive()]);
 
-export const profileSchema = z.strictObject({
+export const profileSchemaShape = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._-]+$/, "an id of letters, digits, '.', '_' or '-'"),
   description: z.string().min(1),
   imageSize: count(8),
@@ -84,4 +86,5 @@ export const profileSchema = z.strictObject({
   training: trainingSchema,
   seeds: count(1),
   bootstrap: count(0),
-}) satisfies z.ZodType<ProfileSpec, unknown>;
+});
+export const profileSchema = typedSchema<ProfileSpec>(profileSchemaShape);

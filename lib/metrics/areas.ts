@@ -10,7 +10,7 @@ import { plainNames, requireClasses, splitByClass } from './input';
 /**
  * How AUPRC is computed.
  * - 'trapezoid': `sklearn.metrics.auc(recall, precision)` on the precision_recall_curve points, i.e. linear
- *   interpolation between them. This is what the paper's code reports (paper-facts §6).
+ *   interpolation between them. This is what the paper's code reports (paper/paper-facts.md §6).
  * - 'average-precision': `sklearn.metrics.average_precision_score`, the step-wise sum
  *   sum_k (R_k - R_{k-1}) P_k, which does not interpolate (and is not optimistic under imbalance).
  */

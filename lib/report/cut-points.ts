@@ -3,7 +3,7 @@
  * built model's description (`describeModel(densenet121(...))`), never typed in.
  *
  * The cuts follow the 2021 page's figure: right after transition 1, 2, 3 (its 1x1 conv + 2x2 average pool), and
- * F = the whole feature extractor through `norm5` (paper-facts §2.1-2.2). The classifier put on a cut is not
+ * F = the whole feature extractor through `norm5` (paper/paper-facts.md §2.1-2.2). The classifier put on a cut is not
  * settled for v1 (the 2022 code flattens the feature map into one Linear; the v1 figure says "pool+linear"), so
  * both head sizes are reported.
  */

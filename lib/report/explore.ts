@@ -61,7 +61,7 @@ export interface ImbalanceRow {
 /**
  * Per label: counts, ratio, and the chance level of each metric. A random ranking scores AUROC 0.5 at any
  * prevalence but AUPRC equal to the prevalence, which is why AUPRC separates classifiers that AUROC rates alike
- * on rare labels (paper-facts §4.1: CheXpert's rare labels run from 1:19 to 1:79).
+ * on rare labels (paper/paper-facts.md §4.1: CheXpert's rare labels run from 1:19 to 1:79).
  */
 export function imbalanceRows(summaries: readonly DatasetLabels[]): ImbalanceRow[] {
   return summaries.flatMap((s) =>

@@ -32,7 +32,7 @@ export const TOY_CLASSIFIERS = {
 
 /**
  * Positive ranks of the realisation drawn in the 2021 figure (`roc.png` / `prc.png` on the project page),
- * read off the curves; source: ../shared/paper/paper-facts.md §5.5.
+ * read off the curves; source: paper/paper-facts.md §5.5.
  */
 export const PAPER_2021_REALISATION = {
   CA: [1, 2, 3, 4, 5, 6, 7, 8, 10, 12],
@@ -40,12 +40,12 @@ export const PAPER_2021_REALISATION = {
 } as const;
 
 /**
- * AUROC / AUPRC of the 2021 realisation as derived in ../shared/paper/paper-facts.md §5.5 (no source gives
+ * AUROC / AUPRC of the 2021 realisation as derived in paper/paper-facts.md §5.5 (no source gives
  * numbers for this example; these were computed there from the ranks read off the figure, with
  * scikit-learn's roc_auc_score, auc(precision_recall_curve) and average_precision_score). 3-4 digits.
  */
 export const PAPER_FACTS_2021_VALUES = {
-  source: 'paper-facts.md §5.5 [DERIVED] from the 2021 project-page figure (sun-umn/TTL gh-pages @14ff472)',
+  source: 'paper/paper-facts.md §5.5 [DERIVED] from the 2021 project-page figure (sun-umn/TTL gh-pages @14ff472)',
   CA: { auroc: 0.9997, auprcTrapezoid: 0.972, averagePrecision: 0.973 },
   CB: { auroc: 0.992, auprcTrapezoid: 0.407, averagePrecision: 0.46 },
 } as const;

@@ -65,6 +65,15 @@ export function describeIssue(schema: z.ZodType, input: unknown, issue: z.core.$
 }
 
 /**
+ * A schema typed as the interface it validates. Its shape is checked against `T` by test/schema-types.test.ts
+ * under the project's strict tsc; the check cannot sit here because tslab (the notebook kernel) compiles without
+ * strictNullChecks, where zod infers every field as optional and no interface would match.
+ */
+export function typedSchema<T>(schema: z.ZodType): z.ZodType<T, unknown> {
+  return schema as z.ZodType<T, unknown>;
+}
+
+/**
  * `schema.parse` with the project's errors: every issue in one message, `what` first (e.g. "grid 'fig9'",
  * "--data-option", "covid-cohen options"). The error is a ConfigError unless `makeError` says otherwise.
  */

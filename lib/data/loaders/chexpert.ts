@@ -8,6 +8,7 @@ import { loadManifest } from '../manifest';
 import { itemsFromTable } from '../tabular';
 import type { Dataset } from '../types';
 import { z } from 'zod';
+import { typedSchema } from '../../util/schema';
 import { commonLoadOptionsShape, nameList, type CommonLoadOptions, selectLabels } from './common';
 
 export interface ChexpertOptions extends CommonLoadOptions {
@@ -22,14 +23,15 @@ export interface ChexpertOptions extends CommonLoadOptions {
   frontalOnly?: boolean;
 }
 
-export const chexpertOptions = z.strictObject({
+export const chexpertOptionsShape = z.strictObject({
   root: z.string().min(1),
   split: z.enum(['train', 'valid']),
   policy: z.enum(['u-ones', 'u-zeros', 'u-ignore'] satisfies UncertaintyPolicy[]),
   labels: nameList.optional(),
   frontalOnly: z.boolean().optional(),
   ...commonLoadOptionsShape,
-}) satisfies z.ZodType<ChexpertOptions, unknown>;
+});
+export const chexpertOptions = typedSchema<ChexpertOptions>(chexpertOptionsShape);
 
 /** Path prefixes in the official CSVs; stripped so paths resolve inside the folder the user gave. */
 const PATH_PREFIXES = ['CheXpert-v1.0-small/', 'CheXpert-v1.0/'];

@@ -6,6 +6,7 @@ import { loadManifest } from '../manifest';
 import { itemsFromTable } from '../tabular';
 import type { Dataset } from '../types';
 import { z } from 'zod';
+import { typedSchema } from '../../util/schema';
 import { commonLoadOptionsShape, nameList, type CommonLoadOptions, selectLabels } from './common';
 
 export interface CovidCohenOptions extends CommonLoadOptions {
@@ -15,11 +16,12 @@ export interface CovidCohenOptions extends CommonLoadOptions {
   labels?: string[];
 }
 
-export const covidCohenOptions = z.strictObject({
+export const covidCohenOptionsShape = z.strictObject({
   root: z.string().min(1),
   labels: nameList.optional(),
   ...commonLoadOptionsShape,
-}) satisfies z.ZodType<CovidCohenOptions, unknown>;
+});
+export const covidCohenOptions = typedSchema<CovidCohenOptions>(covidCohenOptionsShape);
 
 /** The prepared COVID-19 image data collection subset; `split_suggested` becomes each item's sourceSplit. */
 export async function loadCovidCohen(options: CovidCohenOptions): Promise<Dataset> {

@@ -9,6 +9,7 @@ import { requireInsideRoot } from '../paths';
 import { itemsFromTable } from '../tabular';
 import type { Dataset } from '../types';
 import { z } from 'zod';
+import { typedSchema } from '../../util/schema';
 import { commonLoadOptionsShape, nameList, type CommonLoadOptions } from './common';
 
 export interface CsvDatasetOptions extends CommonLoadOptions {
@@ -35,7 +36,7 @@ export interface CsvDatasetOptions extends CommonLoadOptions {
 
 const column = z.string().min(1);
 
-export const csvDatasetOptions = z.strictObject({
+export const csvDatasetOptionsShape = z.strictObject({
   root: z.string().min(1),
   csv: z.string().min(1),
   labelColumns: nameList,
@@ -48,7 +49,8 @@ export const csvDatasetOptions = z.strictObject({
   policy: z.enum(LABEL_POLICIES as [LabelPolicy, ...LabelPolicy[]]).optional(),
   title: z.string().min(1).optional(),
   ...commonLoadOptionsShape,
-}) satisfies z.ZodType<CsvDatasetOptions, unknown>;
+});
+export const csvDatasetOptions = typedSchema<CsvDatasetOptions>(csvDatasetOptionsShape);
 
 /** A user's own data: any folder of images plus a CSV of path, labels, optional patient id and view. */
 export async function loadCsvDataset(options: CsvDatasetOptions): Promise<Dataset> {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { typedSchema } from '../../util/schema';
 import { ConfigError } from '../../errors';
 import { BadRowCollector, type OnBadRow } from '../bad-rows';
 import { canonicalJson, sha256Hex } from '../../util/hash';
@@ -20,13 +21,14 @@ export interface MedmnistOptions {
   onBadRow?: OnBadRow;
 }
 
-export const medmnistOptions = z.strictObject({
+export const medmnistOptionsShape = z.strictObject({
   file: z.string().min(1),
   variant: z.enum(['pneumoniamnist', 'chestmnist']),
   split: z.enum(['train', 'val', 'test']),
   labels: z.array(z.string().min(1)).min(1).optional(),
   onBadRow: z.enum(['fail', 'skip']).optional(),
-}) satisfies z.ZodType<MedmnistOptions, unknown>;
+});
+export const medmnistOptions = typedSchema<MedmnistOptions>(medmnistOptionsShape);
 
 /** Label order from MedMNIST's medmnist/info.py. */
 export const MEDMNIST_LABELS: Record<MedmnistVariant, string[]> = {

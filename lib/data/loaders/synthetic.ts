@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { typedSchema } from '../../util/schema';
 import { createRng, deriveSeed, type Rng } from '../../util/random';
 import { canonicalJson, sha256Hex } from '../../util/hash';
 import { loadManifest } from '../manifest';
@@ -14,12 +15,13 @@ export interface SyntheticCxrOptions {
   seed?: number;
 }
 
-export const syntheticCxrOptions = z.strictObject({
+export const syntheticCxrOptionsShape = z.strictObject({
   n: z.number().int().min(1).optional(),
   prevalence: z.number().min(0).max(1).optional(),
   size: z.number().int().min(8).optional(),
   seed: z.number().int().optional(),
-}) satisfies z.ZodType<SyntheticCxrOptions, unknown>;
+});
+export const syntheticCxrOptions = typedSchema<SyntheticCxrOptions>(syntheticCxrOptionsShape);
 
 /**
  * SYNTHETIC chest-X-ray-like images, generated in code so the pipeline, the tests and the quick profile run with
