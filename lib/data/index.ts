@@ -66,5 +66,3 @@ export {
   type SourceFile,
 } from './prepare-covid';
 export { decodeAndFit, decodeAndFitTraced, type DecodePath, type FittedImage } from './image/pipeline';
-export { resizeBilinearGray8, fitSquareGray8, fitGeometry } from '../kernels/image/resize';
-export { decodePngGray8, decodePngGray8Sync, hasPngSignature } from '../kernels/image/png-gray8';
