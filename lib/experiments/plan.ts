@@ -57,23 +57,24 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
   const reasons = new Map<string, string>();
   const availability = new Map<string, Promise<Availability>>();
   for (const grid of grids) {
+    const tlSource = grid.tlSource ?? 'imagenet';
     const ladder = grid.fractions === 'dataset-default' ? fractionChoice.fractions : [...grid.fractions].sort((a, b) => a - b);
     for (const cell of grid.cells) {
       const model = normalizeModelSpec(cell.model);
-      const availabilityKey = canonicalJson({ model, init: cell.init });
-      if (!availability.has(availabilityKey)) availability.set(availabilityKey, checkAvailability(model, cell.init, weights));
+      const availabilityKey = canonicalJson({ model, init: cell.init, tlSource });
+      if (!availability.has(availabilityKey)) availability.set(availabilityKey, checkAvailability(model, cell.init, weights, tlSource));
       const available = await availability.get(availabilityKey)!;
       for (const fraction of ladder) {
         for (const seed of seeds) {
           const config = runConfig({
-            dataset, split, fractionLadder: ladder, fraction, model, init: cell.init, profile, seed,
+            dataset, split, fractionLadder: ladder, fraction, model, init: cell.init, tlSource, profile, seed,
             weights: available.available ? available.weights : null,
           });
           const configHash = hashJson(config);
           if (runs.has(configHash)) continue;
           if (available.available === false) reasons.set(configHash, available.reason);
           runs.set(configHash, {
-            configHash, config, grid: grid.id, cellName: cell.name, dataset: options.dataset, weightsPaths: weights,
+            configHash, config, grid: grid.id, cellName: cell.name, dataset: options.dataset, tlSource, weightsPaths: weights,
             checkpointDir: path.join(options.workDir, configHash.slice(0, 16)),
           });
         }

@@ -4,6 +4,7 @@
  * spelled in a record; test/experiments/run-identity.test.ts checks every stored run is planned with its hash.
  */
 import type { Dataset } from '../data/types';
+import type { TlSource } from '../models/registry';
 import type { WeightsInfo } from '../models/weights/sources';
 import { SPLIT_SEED, type SplitChoice } from './data-plan';
 import { minInputSize, normalizationFor } from './model-factory';
@@ -18,6 +19,8 @@ export interface RunConfigInput {
   /** Normalised (normalizeModelSpec), so equal models hash equal. */
   model: ModelSpec;
   init: Init;
+  /** The grid's pretrained source: it fixes the pixel normalisation of TL and RI cells alike. */
+  tlSource: TlSource;
   weights: WeightsInfo | null;
   profile: ProfileSpec;
   seed: number;
@@ -36,7 +39,7 @@ export function runConfig(input: RunConfigInput): RunConfig {
       size: Math.max(profile.imageSize, minInputSize(model)),
       channels: profile.channels,
       fit: profile.fit,
-      normalize: normalizationFor(model),
+      normalize: normalizationFor(model, input.tlSource),
       // No augmentation is stored as no `augment` key at all (canonical JSON drops undefined).
       augment: profile.augment ?? undefined,
     },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { typedSchema } from '../util/schema';
-import { MODEL_IDS, MODELS, type ModelId } from '../models/registry';
+import { MODEL_IDS, MODELS, TL_SOURCES, type ModelId } from '../models/registry';
 import { TRUNCATIONS } from '../models/types';
 import { INITS, type GridSpec, type Init, type ProfileSpec } from './types';
 
@@ -40,6 +40,7 @@ export const gridSchemaShape = z
     fractions: z.union([z.literal('dataset-default'), z.array(fraction).min(1)], {
       error: "fractions must be 'dataset-default' or a non-empty list of numbers in (0, 1]",
     }),
+    tlSource: z.enum(TL_SOURCES).optional(),
     notes: z.array(z.string()).default([]),
   })
   .superRefine((grid, ctx) => {

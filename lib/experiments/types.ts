@@ -3,7 +3,7 @@
  * and seeds; each (cell, fraction, seed) under a profile and a dataset is one run with one stored record.
  */
 import type { ImagePipelineOptions } from '../data/types';
-import type { ModelId, WeightsPaths } from '../models/registry';
+import type { ModelId, TlSource, WeightsPaths } from '../models/registry';
 import type { Truncation } from '../models/types';
 import type { AdamOptions, EarlyStoppingOptions, EpochRecord, EvalLabelMetrics, PlateauOptions, SelectionMetric, StopReason } from '../train/types';
 
@@ -47,6 +47,8 @@ export interface GridSpec {
   figure?: string;
   cells: GridCell[];
   fractions: FractionSpec;
+  /** Which pretrained source TL cells start from (a name in the registry's TL_SOURCES); default 'imagenet'. */
+  tlSource?: TlSource;
   /** What a reader must know about this grid (substitutions, unavailable sources). */
   notes: string[];
 }
@@ -81,7 +83,7 @@ export interface ProfileSpec {
 }
 
 export interface DatasetRef {
-  /** loadDataset id: 'covid-cohen', 'chexpert-v1.0-small', 'medmnist', 'csv', 'synthetic-cxr'. */
+  /** A DATASETS id (lib/data/registry.ts), e.g. 'covid-cohen'. */
   id: string;
   /** The loader's options (root folder etc.), exactly as passed to loadDataset. */
   options: Record<string, unknown>;
@@ -117,6 +119,8 @@ export interface RunSpec {
   grid: string;
   cellName: string;
   dataset: DatasetRef;
+  /** The grid's pretrained source (the chosen weights are in `config.weights`). */
+  tlSource: TlSource;
   weightsPaths: WeightsPaths;
   /** Where per-epoch training state lives while the run is unfinished. */
   checkpointDir: string;

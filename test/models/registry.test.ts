@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors';
-import { buildModel, normalizeModelSpec } from '../../lib/experiments/model-factory';
+import { buildModel, checkAvailability, normalizationFor, normalizeModelSpec } from '../../lib/experiments/model-factory';
 import { countParams, MODEL_IDS, MODELS, modelEntry, TRUNCATIONS } from '../../lib/models';
 
 beforeAll(async () => {
@@ -13,8 +13,15 @@ beforeAll(async () => {
 });
 
 describe('MODELS', () => {
-  it("normalises pixels as the model's pretrained source expects (the same for TL and RI)", () => {
-    for (const id of MODEL_IDS) expect(MODELS[id].normalization, id).toBe(MODELS[id].pretrained.preprocessing);
+  it("normalises pixels as the grid's pretrained source expects, for TL and RI cells alike", () => {
+    for (const id of MODEL_IDS) expect(normalizationFor({ id }), id).toBe(MODELS[id].pretrained.imagenet.preprocessing);
+    expect(normalizationFor({ id: 'resnet50-keras' })).toBe('caffe');
+    expect(normalizationFor({ id: 'densenet121' })).toBe('imagenet');
+  });
+
+  it('a grid whose TL source a model lacks records its TL cells as unavailable, naming the source', async () => {
+    const a = await checkAvailability({ id: 'cbr-small' }, 'TL', {}, 'xrv' as never);
+    expect(a).toEqual({ available: false, reason: "unavailable: CBR-Small has no 'xrv' pretrained source" });
   });
 
   it('has one display name per model and positive costs', () => {

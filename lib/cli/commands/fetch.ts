@@ -34,16 +34,16 @@ function addPrepare(program: Command): void {
 }
 
 /** Models whose pretrained source can be fetched (the others need a file only their owner has). */
-const FETCHABLE = MODEL_IDS.filter((id) => MODELS[id].pretrained.fetch !== undefined);
+const FETCHABLE = MODEL_IDS.filter((id) => MODELS[id].pretrained.imagenet.fetch !== undefined);
 
 function addWeights(program: Command): void {
   program
     .command('weights')
-    .description(`Fetch and verify a model's pretrained weights into the cache (${FETCHABLE.map((id) => `${id}: ${MODELS[id].pretrained.title}`).join('; ')})`)
+    .description(`Fetch and verify a model's pretrained weights into the cache (${FETCHABLE.map((id) => `${id}: ${MODELS[id].pretrained.imagenet.title}`).join('; ')})`)
     .argument('<model>', FETCHABLE.join(' | '))
     .option('--cache-dir <dir>', 'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights)')
     .action(async (name: string, opts) => {
-      const source = isModelId(name) ? MODELS[name].pretrained : undefined;
+      const source = isModelId(name) ? MODELS[name].pretrained.imagenet : undefined;
       if (!source?.fetch) throw new RethinkError(`weights: no fetchable weights for '${name}' (${FETCHABLE.join(', ')}); others: --weights <model>=<file> on 'run'`);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
