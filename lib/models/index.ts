@@ -30,8 +30,11 @@ export {
   type SafetensorsFile,
   type WritableTensor,
 } from './weights/safetensors';
+export { readTorchCheckpoint, type TorchCheckpoint } from './weights/torch/checkpoint';
+export type { TensorEntry, TensorDtype } from './weights/tensor-entry';
 export {
   loadTorchvisionWeights,
+  readStateDict,
   torchStateDictSpec,
   type LoadTorchOptions,
   type LoadReport,
@@ -56,6 +59,7 @@ export {
 } from './weights/keras-resnet50';
 export {
   downloadTorchvisionWeights,
+  findTorchvisionWeights,
   TORCHVISION_WEIGHTS,
   type TorchvisionWeightsName,
   type DownloadOptions,
@@ -74,5 +78,5 @@ export {
   type Preprocessing,
   type Normalisation,
 } from './weights/sources';
-export { defaultWeightsCacheDir } from './weights/cache';
+export { defaultWeightsCacheDir, hubCheckpointsDir } from './weights/cache';
 export { sha256OfFile } from './weights/sha256';

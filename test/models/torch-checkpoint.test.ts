@@ -27,7 +27,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function build(out: ModelOutputs, numClasses = out.numClasses): tf.LayersModel {
   const [, channels, size] = out.input;
   const make = out.architecture === 'densenet121' ? densenet121 : resnet50;
-  return make({ numClasses, inputSize: size!, channels: channels!, seed: 1 });
+  return make({ numClasses, inputSize: size!, channels: channels as 1 | 3, seed: 1 });
 }
 
 /** Every weight's bytes, concatenated (compared as one buffer: element-wise toEqual on 8M floats takes a minute). */

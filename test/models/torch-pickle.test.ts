@@ -8,6 +8,7 @@ import { WeightsError } from '../../lib/errors';
 import { torchGlobals } from '../../lib/models/weights/torch/globals';
 import { PyClass, PyObject, unpickle } from '../../lib/models/weights/torch/pickle';
 import { readTorchObject } from '../../lib/models/weights/torch/checkpoint';
+import { StorageType } from '../../lib/models/weights/torch/tensor';
 import { TORCH_GOLDEN } from './torch-golden';
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -69,6 +70,17 @@ describe('unpickle', () => {
   it('names truncation and unknown opcodes with the byte offset', () => {
     expect(() => read(Uint8Array.from([0x80, 2, 0x58, 10, 0, 0, 0, 0x61]))).toThrow(/test\.pkl: pickle at byte 7: the data ends early/);
     expect(() => read(Uint8Array.from([0x80, 2, 0x82, 1, 0x2e]))).toThrow(/byte 2: unsupported pickle opcode 0x82/);
+  });
+});
+
+describe('torch globals', () => {
+  it('maps CPU and CUDA storage types to dtypes and refuses the ones it cannot read', () => {
+    const find = torchGlobals('gpu.pth');
+    expect(find('torch.cuda', 'HalfStorage')).toEqual(new StorageType('torch.cuda.HalfStorage', 'F16'));
+    expect(find('torch', 'BFloat16Storage')).toEqual(new StorageType('torch.BFloat16Storage', 'BF16'));
+    expect(() => find('torch', 'ComplexFloatStorage')).toThrow(/gpu\.pth: storage type torch\.ComplexFloatStorage is not supported/);
+    expect(find('torch.nn.modules.conv', 'Conv2d')).toEqual(new PyClass('torch.nn.modules.conv', 'Conv2d'));
+    expect(() => find('subprocess', 'Popen')).toThrow(/refuses the pickle global 'subprocess\.Popen'/);
   });
 });
 

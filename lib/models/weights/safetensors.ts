@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { WeightsError } from '../../errors';
+import { readWeightsFile } from './read-file';
 import { DTYPE_BYTES, LITTLE_ENDIAN, type TensorDtype, type TensorEntry } from './tensor-entry';
 
 export { toFloat32 } from './tensor-entry';
@@ -26,13 +27,7 @@ export type WritableTensor =
 const MAX_HEADER_BYTES = 100 * 1024 * 1024; // the reference implementation's own limit
 
 export function readSafetensors(path: string): SafetensorsFile {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (e) {
-    throw new WeightsError(`cannot read safetensors file ${path}: ${(e as Error).message}`, { file: path });
-  }
-  return parseSafetensors(buf, path);
+  return parseSafetensors(readWeightsFile(path, 'safetensors file'), path);
 }
 
 export function parseSafetensors(buf: Uint8Array, path = '<memory>'): SafetensorsFile {

@@ -8,10 +8,10 @@
  * (`norm.1`) renamed as torchvision does; a DataParallel `module.` prefix is stripped when every key has it.
  * A file named like torch.hub's downloads (`densenet121-a639ec97.pth`) must match the sha256 prefix in its name.
  */
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { WeightsError } from '../../errors';
 import { normaliseTorchKey, type TorchParamKind } from '../naming';
+import { readWeightsFile } from './read-file';
 import { parseSafetensors } from './safetensors';
 import { verifyHashPrefix } from './sha256';
 import { toFloat32, type TensorEntry } from './tensor-entry';
@@ -124,12 +124,7 @@ const moduleOf = (key: string) => key.slice(0, key.lastIndexOf('.'));
  * Keys as stored (no renaming).
  */
 export function readStateDict(file: string, opts: { verifyHashPrefix?: boolean } = {}): Map<string, TensorEntry> {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new WeightsError(`cannot read weights file ${file}: ${(e as Error).message}`, { file });
-  }
+  const bytes = readWeightsFile(file);
   if (opts.verifyHashPrefix !== false) verifyHashPrefix(file, bytes);
   return file.endsWith('.safetensors') ? parseSafetensors(bytes, file).tensors : parseTorchCheckpoint(bytes, file).tensors;
 }

@@ -5,8 +5,8 @@
  * `_parameters` / `_buffers` / `_modules` are walked exactly as `module.state_dict()` would. Nothing in the file
  * is executed; a file that names anything else is refused with a WeightsError naming the file and the global.
  */
-import * as fs from 'node:fs';
 import { WeightsError } from '../../../errors';
+import { readWeightsFile } from '../read-file';
 import type { TensorEntry } from '../tensor-entry';
 import { readArchive } from './archive';
 import { isLegacy, isTar, readLegacy } from './legacy';
@@ -149,11 +149,5 @@ export function parseTorchCheckpoint(bytes: Uint8Array, path: string): TorchChec
 
 /** Read a PyTorch checkpoint file's state dict. Throws WeightsError naming the file on anything unexpected. */
 export function readTorchCheckpoint(path: string): TorchCheckpoint {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (e) {
-    throw new WeightsError(`cannot read PyTorch checkpoint ${path}: ${(e as Error).message}`, { file: path });
-  }
-  return parseTorchCheckpoint(bytes, path);
+  return parseTorchCheckpoint(readWeightsFile(path, 'PyTorch checkpoint'), path);
 }
