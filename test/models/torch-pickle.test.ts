@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { WeightsError } from '../../lib/errors';
 import { torchGlobals } from '../../lib/models/weights/torch/globals';
 import { PyClass, PyObject, unpickle } from '../../lib/models/weights/torch/pickle';
-import { readTorchObject } from '../../lib/models/weights/torch/checkpoint';
+import { toFloat32 } from '../../lib/models/weights/tensor-entry';
+import { parseTorchCheckpoint, readTorchObject } from '../../lib/models/weights/torch/checkpoint';
 import { StorageType } from '../../lib/models/weights/torch/tensor';
 import { TORCH_GOLDEN } from './torch-golden';
 
@@ -21,15 +22,26 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** A legacy torch.save file around one object pickle: magic, protocol, sys info, the object, no storages. */
-function legacyFile(objectPickle: number[]): Uint8Array {
+const ascii = (s: string) => [...Buffer.from(s, 'latin1')];
+/** BINUNICODE */
+const str = (s: string) => [0x58, s.length, 0, 0, 0, ...ascii(s)];
+
+/**
+ * A legacy torch.save file around one object pickle: magic, protocol, sys info, the object, the storage keys,
+ * then each storage's int64 element count and bytes.
+ */
+function legacyFile(objectPickle: number[], storages: Array<[string, number[]]> = []): Uint8Array {
   const magic = [0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
   const protocol = [0x80, 2, 0x4d, 0xe9, 0x03, 0x2e];
   const sysInfo = [0x80, 2, 0x7d, 0x2e];
-  const keys = [0x80, 2, 0x5d, 0x2e];
-  return Uint8Array.from([...magic, ...protocol, ...sysInfo, ...objectPickle, ...keys]);
+  const keys = [0x80, 2, 0x5d, 0x28, ...storages.flatMap(([k]) => str(k)), 0x65, 0x2e];
+  const data = storages.flatMap(([, bytes]) => {
+    const count = Buffer.alloc(8);
+    count.writeBigInt64LE(BigInt(bytes.length / 4));
+    return [...count, ...bytes];
+  });
+  return Uint8Array.from([...magic, ...protocol, ...sysInfo, ...objectPickle, ...keys, ...data]);
 }
-const ascii = (s: string) => [...Buffer.from(s, 'latin1')];
 /** GLOBAL 'module\nname\n' */
 const global = (module: string, name: string) => [0x63, ...ascii(`${module}\n${name}\n`)];
 
@@ -87,14 +99,26 @@ describe('torch globals', () => {
 describe('checkpoint object graph', () => {
   it('refuses an object that is not an nn.Module (e.g. argparse.Namespace), naming its class', () => {
     // {'args': argparse.Namespace(lr=1)} as protocol 2 pickles it: NEWOBJ + BUILD with a plain dict
-    const ns = [...global('argparse', 'Namespace'), 0x29, 0x81, 0x7d, 0x58, 2, 0, 0, 0, ...ascii('lr'), 0x4b, 1, 0x73, 0x62];
-    const file = legacyFile([0x80, 2, 0x7d, 0x58, 4, 0, 0, 0, ...ascii('args'), ...ns, 0x73, 0x2e]);
+    const ns = [...global('argparse', 'Namespace'), 0x29, 0x81, 0x7d, ...str('lr'), 0x4b, 1, 0x73, 0x62];
+    const file = legacyFile([0x80, 2, 0x7d, ...str('args'), ...ns, 0x73, 0x2e]);
     expect(() => readTorchObject(file, 'ns.pth')).toThrow(/ns\.pth: builds a 'argparse\.Namespace' object, which is not a torch\.nn\.Module/);
+  });
+
+  it('reads a storage view (legacy view metadata, as torch < 0.4 wrote for sliced storages)', () => {
+    // {'t': _rebuild_tensor_v2(<view 'v' = storage 'k'[1:3]>, 0, (2,), (1,), False, OrderedDict())}
+    const pid = [0x28, ...str('storage'), ...global('torch', 'FloatStorage'), ...str('k'), ...str('cpu'), 0x4b, 4, 0x28, ...str('v'), 0x4b, 1, 0x4b, 2, 0x74, 0x74];
+    const args = [0x28, ...pid, 0x51, 0x4b, 0, 0x4b, 2, 0x85, 0x4b, 1, 0x85, 0x89, ...global('collections', 'OrderedDict'), 0x29, 0x52, 0x74];
+    const tensor = [...global('torch._utils', '_rebuild_tensor_v2'), ...args, 0x52];
+    const values = new Float32Array([10, 11, 12, 13]);
+    const file = legacyFile([0x80, 2, 0x7d, ...str('t'), ...tensor, 0x73, 0x2e], [['k', [...new Uint8Array(values.buffer)]]]);
+    const entry = parseTorchCheckpoint(file, 'view.pth').tensors.get('t')!;
+    expect(entry.shape).toEqual([2]);
+    expect([...toFloat32(entry)]).toEqual([11, 12]);
   });
 
   it('accepts a module shell and rejects a bare class reference', () => {
     const emptyDict = [...global('collections', 'OrderedDict'), 0x29, 0x52];
-    const state = [0x7d, 0x28, ...['_parameters', '_buffers', '_modules'].flatMap((k) => [0x58, k.length, 0, 0, 0, ...ascii(k), ...emptyDict]), 0x75];
+    const state = [0x7d, 0x28, ...['_parameters', '_buffers', '_modules'].flatMap((k) => [...str(k), ...emptyDict]), 0x75];
     const module = [...global('my.nets', 'Net'), 0x29, 0x81, ...state, 0x62, 0x2e];
     const { root } = readTorchObject(legacyFile([0x80, 2, ...module]), 'net.pth');
     expect((root as PyObject).cls.qualifiedName).toBe('my.nets.Net');
