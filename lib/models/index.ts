@@ -24,8 +24,11 @@ export {
   type SafetensorsFile,
   type WritableTensor,
 } from './weights/safetensors';
+export { readTorchCheckpoint, type TorchCheckpoint } from './weights/torch/checkpoint';
+export type { TensorEntry, TensorDtype } from './weights/tensor-entry';
 export {
   loadTorchvisionWeights,
+  readStateDict,
   torchStateDictSpec,
   type LoadTorchOptions,
   type LoadReport,
@@ -50,6 +53,7 @@ export {
 } from './weights/keras-resnet50';
 export {
   downloadTorchvisionWeights,
+  findTorchvisionWeights,
   TORCHVISION_WEIGHTS,
   type TorchvisionWeightsName,
   type DownloadOptions,
@@ -69,5 +73,5 @@ export {
   type WeightsInfo,
   type WeightsPaths,
 } from './weights/sources';
-export { defaultWeightsCacheDir } from './weights/cache';
+export { defaultWeightsCacheDir, hubCheckpointsDir } from './weights/cache';
 export { sha256OfFile } from './weights/sha256';

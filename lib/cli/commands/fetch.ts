@@ -41,7 +41,7 @@ function addWeights(program: Command): void {
     .command('weights')
     .description(`Fetch and verify a model's pretrained weights into the cache (${FETCHABLE.map((id) => `${id}: ${MODELS[id].pretrained.imagenet.title}`).join('; ')})`)
     .argument('<model>', FETCHABLE.join(' | '))
-    .option('--cache-dir <dir>', 'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights)')
+    .option('--cache-dir <dir>', 'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights; torchvision .pth files go to <dir>/hub/checkpoints, and a copy in torch\'s own hub cache is used)')
     .action(async (name: string, opts) => {
       const source = isModelId(name) ? MODELS[name].pretrained.imagenet : undefined;
       if (!source?.fetch) throw new RethinkError(`weights: no fetchable weights for '${name}' (${FETCHABLE.join(', ')}); others: --weights <model>=<file> on 'run'`);

@@ -10,3 +10,17 @@ export function defaultWeightsCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'rethink-tl', 'weights');
 }
+
+/**
+ * Our copy of torch.hub's checkpoint folder: `<weights cache>/hub/checkpoints`, the layout of
+ * `$TORCH_HOME/hub/checkpoints` (so `TORCH_HOME=<weights cache>` lets PyTorch share the same files).
+ */
+export function hubCheckpointsDir(cacheDir: string = defaultWeightsCacheDir()): string {
+  return path.join(cacheDir, 'hub', 'checkpoints');
+}
+
+/** torch.hub's own checkpoint folder: `$TORCH_HOME/hub/checkpoints`, TORCH_HOME defaulting to `$XDG_CACHE_HOME/torch`. */
+export function torchHubCheckpointsDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(process.env.TORCH_HOME || path.join(base, 'torch'), 'hub', 'checkpoints');
+}

@@ -5,19 +5,13 @@
  */
 import * as fs from 'node:fs';
 import { WeightsError } from '../../errors';
+import { readWeightsFile } from './read-file';
+import { DTYPE_BYTES, LITTLE_ENDIAN, type TensorDtype, type TensorEntry } from './tensor-entry';
 
-export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
-
-const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
-};
-
-export interface SafetensorsEntry {
-  dtype: SafetensorsDtype;
-  shape: number[];
-  /** The tensor's raw bytes (a copy, aligned to its own buffer). */
-  bytes: Uint8Array;
-}
+export { toFloat32 } from './tensor-entry';
+export type SafetensorsDtype = TensorDtype;
+/** A tensor of a safetensors file (its bytes view the file buffer). */
+export type SafetensorsEntry = TensorEntry;
 
 export interface SafetensorsFile {
   path: string;
@@ -33,13 +27,7 @@ export type WritableTensor =
 const MAX_HEADER_BYTES = 100 * 1024 * 1024; // the reference implementation's own limit
 
 export function readSafetensors(path: string): SafetensorsFile {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (e) {
-    throw new WeightsError(`cannot read safetensors file ${path}: ${(e as Error).message}`, { file: path });
-  }
-  return parseSafetensors(buf, path);
+  return parseSafetensors(readWeightsFile(path, 'safetensors file'), path);
 }
 
 export function parseSafetensors(buf: Uint8Array, path = '<memory>'): SafetensorsFile {
@@ -90,49 +78,6 @@ export function parseSafetensors(buf: Uint8Array, path = '<memory>'): Safetensor
     tensors.set(key, { dtype, shape: shape as number[], bytes: buf.slice(dataStart + begin, dataStart + end) });
   }
   return { path, tensors, metadata };
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
-/** Float32 values of a floating-point tensor (F32 as is; F16, BF16 and F64 converted). */
-export function toFloat32(entry: SafetensorsEntry, key = '<tensor>', path = '<memory>'): Float32Array {
-  const { bytes, dtype } = entry;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  switch (dtype) {
-    case 'F32': {
-      if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
-      const out = new Float32Array(bytes.byteLength / 4);
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    }
-    case 'F64': {
-      const out = new Float32Array(bytes.byteLength / 8);
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
-      return out;
-    }
-    case 'F16': {
-      const out = new Float32Array(bytes.byteLength / 2);
-      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-      return out;
-    }
-    case 'BF16': {
-      const out = new Float32Array(bytes.byteLength / 2);
-      const u32 = new Uint32Array(out.buffer);
-      for (let i = 0; i < out.length; i++) u32[i] = view.getUint16(i * 2, true) << 16;
-      return out;
-    }
-    default:
-      throw new WeightsError(`${path}: tensor '${key}' is ${dtype}, expected a floating-point dtype`, { file: path, key });
-  }
 }
 
 /** Write tensors (in the given order) as a safetensors file. The header is space-padded to 8-byte alignment. */

@@ -44,3 +44,26 @@ export function verifySha256Sums(dir: string, sums: Map<string, string>, only?: 
     }
   }
 }
+
+/**
+ * The hash prefix a torch.hub-style file name carries (`densenet121-a639ec97.pth` -> `a639ec97`): at least 8 hex
+ * digits between the last '-' and the extension. torch.hub's own pattern (`-([a-f0-9]*)\.`) also takes shorter
+ * runs; requiring 8 keeps names like `run-2.pth` from being read as hashes.
+ */
+export function hashPrefixOf(file: string): string | null {
+  return /-([0-9a-f]{8,64})\.[A-Za-z0-9]+$/.exec(path.basename(file))?.[1] ?? null;
+}
+
+/** Check a file's sha256 against the prefix its name carries, as torch.hub does after a download. */
+export function verifyHashPrefix(file: string, bytes: Uint8Array): void {
+  const prefix = hashPrefixOf(file);
+  if (prefix === null) return;
+  const actual = sha256OfBytes(bytes);
+  if (!actual.startsWith(prefix)) {
+    throw new WeightsError(
+      `${file}: sha256 ${actual} does not start with ${prefix}, the hash prefix in its name (torch.hub's check): ` +
+        'the file is damaged or is not the published one',
+      { file, expected: prefix, actual },
+    );
+  }
+}

@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { NORMALIZATION, type Normalization } from '../../data/image/normalize';
-import { defaultWeightsCacheDir } from './cache';
-import { downloadTorchvisionWeights, TORCHVISION_WEIGHTS, type TorchvisionWeightsName } from './download';
+import { hubCheckpointsDir } from './cache';
+import { downloadTorchvisionWeights, findTorchvisionWeights, TORCHVISION_WEIGHTS, type TorchvisionWeightsName } from './download';
 import { ensureKerasResNet50, KERAS_RESNET50_PACKAGE, KERAS_RESNET50_TGZ_SHA256 } from './keras-resnet50';
 import { sha256OfFile } from './sha256';
 
@@ -31,7 +31,8 @@ export interface PretrainedSource {
   id: string;
   title: string;
   architecture: 'densenet121' | 'resnet50' | 'keras-resnet50-v1' | 'mobilenet-v1-0.25' | 'cbr';
-  format: 'safetensors' | 'tfjs-layers';
+  /** 'pytorch': a torch.save file (.pth/.pt, read in TypeScript); 'safetensors'; 'tfjs-layers'. */
+  format: 'pytorch' | 'safetensors' | 'tfjs-layers';
   preprocessing: Preprocessing;
   inputSize: number;
   /** How to obtain the files. */
@@ -95,22 +96,26 @@ function displayPath(file: string): string {
 const TORCHVISION_LICENSE = 'torchvision model weights (BSD-3-Clause project); check the upstream weight terms before redistribution';
 
 function torchvisionSource(name: TorchvisionWeightsName, facts: Pick<PretrainedSource, 'id' | 'title' | 'caveats'>): TransferSource {
+  const published = TORCHVISION_WEIGHTS[name];
   const source: PretrainedSource = {
     ...facts,
     architecture: name,
-    format: 'safetensors',
+    format: 'pytorch',
     preprocessing: 'imagenet',
     inputSize: 224,
-    origin: `downloadTorchvisionWeights("${name}") or scripts/models-pth-to-safetensors.py on the torchvision .pth`,
+    origin: `rethink-tl weights ${name} (${published.url}), or torch's own hub cache`,
     license: TORCHVISION_LICENSE,
   };
   return {
     ...source,
     async locate(paths) {
-      const file = paths[name] ?? path.join(defaultWeightsCacheDir(), 'torchvision', TORCHVISION_WEIGHTS[name].file);
+      // The user's file, else the .pth in our cache or torch's, else where `rethink-tl weights <name>` would put it.
+      const file = paths[name] ?? findTorchvisionWeights(name) ?? path.join(hubCheckpointsDir(), published.file);
       if (!fs.existsSync(file)) {
         return {
-          missing: `unavailable: weights missing (torchvision ${name} ImageNet safetensors not found at ${displayPath(file)}; run 'rethink-tl weights ${name}' or pass --weights ${name}=<file>)`,
+          missing:
+            `unavailable: weights missing (torchvision ${name} ImageNet weights ${published.file} not found at ${displayPath(file)}; ` +
+            `run 'rethink-tl weights ${name}' or pass --weights ${name}=<${published.file}>)`,
         };
       }
       return { source: source.id, title: source.title, sha256: fileSha256(file), caveats: source.caveats, file };
@@ -121,13 +126,13 @@ function torchvisionSource(name: TorchvisionWeightsName, facts: Pick<PretrainedS
 
 export const TORCHVISION_DENSENET121_SOURCE: TransferSource = torchvisionSource('densenet121', {
   id: 'torchvision-densenet121-imagenet1k-v1',
-  title: 'torchvision DenseNet121 IMAGENET1K_V1 (densenet121-a639ec97.pth), as safetensors',
+  title: 'torchvision DenseNet121 IMAGENET1K_V1 (densenet121-a639ec97.pth)',
   caveats: ["The paper's own weights (torchvision, ported from LuaTorch); acc@1 74.434."],
 });
 
 export const TORCHVISION_RESNET50_SOURCE: TransferSource = torchvisionSource('resnet50', {
   id: 'torchvision-resnet50-imagenet1k-v1',
-  title: 'torchvision ResNet50 IMAGENET1K_V1 (resnet50-0676ba61.pth), as safetensors',
+  title: 'torchvision ResNet50 IMAGENET1K_V1 (resnet50-0676ba61.pth)',
   caveats: ["The paper's own weights (torchvision v1.5 architecture); acc@1 76.13."],
 });
 

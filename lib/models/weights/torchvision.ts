@@ -1,15 +1,21 @@
 /**
- * Load torchvision / timm state dicts saved as .safetensors into the models built here (and any tfjs model
- * whose parameter layers are named after torch modules, see ../naming.ts).
+ * Load torchvision / timm / TorchXRayVision weights into the models built here (and any tfjs model whose
+ * parameter layers are named after torch modules, see ../naming.ts), from a PyTorch checkpoint (.pth, .pt, .bin,
+ * .ckpt: a state dict, a wrapped one, or a whole saved module; see ./torch/checkpoint.ts) or a .safetensors file.
  *
  * Conversions: conv OIHW -> HWIO, linear [out, in] -> [in, out], BN weight/bias/running_mean/running_var ->
  * gamma/beta/moving_mean/moving_variance; `num_batches_tracked` skipped; torchvision's legacy DenseNet keys
  * (`norm.1`) renamed as torchvision does; a DataParallel `module.` prefix is stripped when every key has it.
+ * A file named like torch.hub's downloads (`densenet121-a639ec97.pth`) must match the sha256 prefix in its name.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WeightsError } from '../../errors';
 import { normaliseTorchKey, type TorchParamKind } from '../naming';
-import { readSafetensors, toFloat32, type SafetensorsEntry } from './safetensors';
+import { readWeightsFile } from './read-file';
+import { parseSafetensors } from './safetensors';
+import { verifyHashPrefix } from './sha256';
+import { toFloat32, type TensorEntry } from './tensor-entry';
+import { parseTorchCheckpoint } from './torch/checkpoint';
 
 export interface TorchParamSpec {
   /** State-dict key, e.g. `features.denseblock1.denselayer1.conv1.weight`. */
@@ -73,6 +79,8 @@ export interface LoadTorchOptions {
    * x gives the same response as the RGB image (x, x, x)).
    */
   stemFromRgb?: 'sum';
+  /** Check the sha256 prefix a torch.hub-style file name carries (default true). */
+  verifyHashPrefix?: boolean;
 }
 
 export interface LoadReport {
@@ -111,36 +119,55 @@ const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every
 const fmt = (s: number[]) => `[${s.join(',')}]`;
 const moduleOf = (key: string) => key.slice(0, key.lastIndexOf('.'));
 
-export function loadTorchvisionWeights(
-  model: tf.LayersModel,
-  safetensorsPath: string,
-  opts: LoadTorchOptions = {},
-): LoadReport {
-  const file = readSafetensors(safetensorsPath);
-  const rawKeys = [...file.tensors.keys()];
-  const stripModule = rawKeys.length > 0 && rawKeys.every((k) => k.startsWith('module.'));
-  const byKey = new Map<string, { original: string; entry: SafetensorsEntry }>();
-  for (const [k, entry] of file.tensors) {
-    const key = normaliseTorchKey(stripModule ? k.slice('module.'.length) : k);
-    if (key.endsWith('.num_batches_tracked')) continue;
-    byKey.set(key, { original: k, entry });
-  }
+/**
+ * The state dict of a weights file: safetensors when named *.safetensors, a PyTorch checkpoint otherwise.
+ * Keys as stored (no renaming).
+ */
+export function readStateDict(file: string, opts: { verifyHashPrefix?: boolean } = {}): Map<string, TensorEntry> {
+  const bytes = readWeightsFile(file);
+  if (opts.verifyHashPrefix !== false) verifyHashPrefix(file, bytes);
+  return file.endsWith('.safetensors') ? parseSafetensors(bytes, file).tensors : parseTorchCheckpoint(bytes, file).tensors;
+}
 
-  const specs = torchStateDictSpec(model);
+interface FileTensor {
+  original: string;
+  entry: TensorEntry;
+}
+
+/** File tensors by the model's key: `module.` stripped (when every key has it), legacy keys renamed, counters dropped. */
+function byModelKey(tensors: Map<string, TensorEntry>): Map<string, FileTensor> {
+  const rawKeys = [...tensors.keys()];
+  const stripModule = rawKeys.length > 0 && rawKeys.every((k) => k.startsWith('module.'));
+  const out = new Map<string, FileTensor>();
+  for (const [k, entry] of tensors) {
+    const key = normaliseTorchKey(stripModule ? k.slice('module.'.length) : k);
+    if (!key.endsWith('.num_batches_tracked')) out.set(key, { original: k, entry });
+  }
+  return out;
+}
+
+interface LoadPlan {
+  /** Spec key -> values in tfjs layout. */
+  values: Map<string, Float32Array>;
+  /** Head layers left at their initialisation. */
+  skipLayers: Set<string>;
+  problems: Array<{ key: string; message: string }>;
+}
+
+/** Match every parameter the model has against the file, converting layouts; collects every problem. */
+function planLoad(
+  model: tf.LayersModel,
+  specs: TorchParamSpec[],
+  byKey: Map<string, FileTensor>,
+  opts: LoadTorchOptions,
+  report: LoadReport,
+): LoadPlan {
   const headModules = new Set(['classifier', 'fc']);
   for (const layer of model.layers) if (layer.getClassName() === 'Dense') headModules.add(layer.name);
   const isHead = (key: string) => headModules.has(moduleOf(key));
   const stemLayer = model.layers.find((l) => l.getClassName() === 'Conv2D')?.name;
-
-  const problems: string[] = [];
-  const firstKeys: string[] = [];
-  const problem = (key: string, msg: string) => {
-    problems.push(msg);
-    firstKeys.push(key);
-  };
-  const report: LoadReport = { file: safetensorsPath, loaded: 0, keptHeadInit: [], unused: [] };
-  const values = new Map<string, Float32Array>(); // spec key -> tfjs-layout values
-  const skipLayers = new Set<string>();
+  const plan: LoadPlan = { values: new Map(), skipLayers: new Set(), problems: [] };
+  const problem = (key: string, message: string) => plan.problems.push({ key, message });
 
   for (const spec of specs) {
     const found = byKey.get(spec.key);
@@ -148,14 +175,14 @@ export function loadTorchvisionWeights(
     if (!found) {
       if (headTolerated) {
         report.keptHeadInit.push(spec.key);
-        skipLayers.add(spec.layer);
+        plan.skipLayers.add(spec.layer);
       } else problem(spec.key, `missing key '${spec.key}' (model expects ${fmt(spec.torchShape)})`);
       continue;
     }
     let { shape } = found.entry;
     let data: Float32Array;
     try {
-      data = toFloat32(found.entry, found.original, safetensorsPath);
+      data = toFloat32(found.entry, found.original, report.file);
     } catch (e) {
       problem(spec.key, (e as Error).message);
       continue;
@@ -171,7 +198,7 @@ export function loadTorchvisionWeights(
       if (headTolerated) {
         report.keptHeadInit.push(spec.key);
         report.unused.push(found.original);
-        skipLayers.add(spec.layer);
+        plan.skipLayers.add(spec.layer);
         continue;
       }
       const hint = spec.layer === stemLayer && spec.torchShape[1] === 1 && shape[1] === 3
@@ -181,39 +208,53 @@ export function loadTorchvisionWeights(
     }
     if (spec.kind === 'conv-weight') data = convOihwToHwio(data, shape);
     else if (spec.kind === 'linear-weight') data = linearToInOut(data, shape);
-    values.set(spec.key, data);
+    plan.values.set(spec.key, data);
   }
 
   const expected = new Set(specs.map((s) => s.key));
-  for (const [key, { original }] of byKey) {
+  for (const [key, { original, entry }] of byKey) {
     if (expected.has(key)) continue;
     if ((opts.allowHeadMismatch && isHead(key)) || opts.allowUnusedKeys) report.unused.push(original);
-    else problem(key, `unexpected key '${original}' (${fmt(byKey.get(key)!.entry.shape)}): the model has no such parameter`);
+    else problem(key, `unexpected key '${original}' (${fmt(entry.shape)}): the model has no such parameter`);
   }
+  return plan;
+}
 
-  if (problems.length > 0) {
-    const shown = problems.slice(0, 12).map((p) => `  - ${p}`).join('\n');
-    const more = problems.length > 12 ? `\n  ... and ${problems.length - 12} more` : '';
-    throw new WeightsError(`${safetensorsPath} does not fit model '${model.name}':\n${shown}${more}`, {
-      file: safetensorsPath,
-      key: firstKeys[0],
-      problems,
-    });
-  }
-
-  // A head layer is either fully loaded or fully left at its init (never a kernel from one source, bias from another).
+/** Set every planned layer's weights. A head layer is either fully loaded or fully left at its init. */
+function applyPlan(model: tf.LayersModel, specs: TorchParamSpec[], plan: LoadPlan, report: LoadReport): void {
   const byLayer = new Map<string, TorchParamSpec[]>();
   for (const spec of specs) byLayer.set(spec.layer, [...(byLayer.get(spec.layer) ?? []), spec]);
   for (const [layerName, layerSpecs] of byLayer) {
-    if (skipLayers.has(layerName)) {
+    if (plan.skipLayers.has(layerName)) {
       for (const s of layerSpecs) if (!report.keptHeadInit.includes(s.key)) report.keptHeadInit.push(s.key);
       continue;
     }
     const layer = model.getLayer(layerName);
-    const tensors = layerSpecs.map((s) => tf.tensor(values.get(s.key)!, layer.weights[s.index]!.shape as number[]));
+    const tensors = layerSpecs.map((s) => tf.tensor(plan.values.get(s.key)!, layer.weights[s.index]!.shape as number[]));
     layer.setWeights(tensors);
     tf.dispose(tensors);
     report.loaded += layerSpecs.length;
   }
+}
+
+/**
+ * Load a weights file into `model`. Every key and shape is checked before any weight is set, so a file that
+ * does not fit leaves the model unchanged; the WeightsError lists every problem.
+ */
+export function loadTorchvisionWeights(model: tf.LayersModel, file: string, opts: LoadTorchOptions = {}): LoadReport {
+  const byKey = byModelKey(readStateDict(file, opts));
+  const specs = torchStateDictSpec(model);
+  const report: LoadReport = { file, loaded: 0, keptHeadInit: [], unused: [] };
+  const plan = planLoad(model, specs, byKey, opts, report);
+  if (plan.problems.length > 0) {
+    const shown = plan.problems.slice(0, 12).map((p) => `  - ${p.message}`).join('\n');
+    const more = plan.problems.length > 12 ? `\n  ... and ${plan.problems.length - 12} more` : '';
+    throw new WeightsError(`${file} does not fit model '${model.name}':\n${shown}${more}`, {
+      file,
+      key: plan.problems[0]!.key,
+      problems: plan.problems.map((p) => p.message),
+    });
+  }
+  applyPlan(model, specs, plan, report);
   return report;
 }
