@@ -4,6 +4,7 @@ import { type CovidCohenOptions, loadCovidCohen } from './loaders/covid-cohen';
 import { type CsvDatasetOptions, loadCsvDataset } from './loaders/csv-dataset';
 import { loadMedmnist, type MedmnistOptions } from './loaders/medmnist';
 import { generateSyntheticCxr, type SyntheticCxrOptions } from './loaders/synthetic';
+import { withImageIdentity } from './identity';
 import type { Dataset } from './types';
 
 /** Options per dataset id; `loadDataset` is typed so each id only accepts its own options. */
@@ -24,6 +25,10 @@ export const DATASET_IDS: readonly DatasetId[] = ['covid-cohen', 'chexpert-v1.0-
  * code never knows which dataset it has.
  */
 export async function loadDataset<K extends DatasetId>(id: K, options: DatasetOptionsById[K]): Promise<Dataset> {
+  return withImageIdentity(await loadWithLoader(id, options));
+}
+
+async function loadWithLoader<K extends DatasetId>(id: K, options: DatasetOptionsById[K]): Promise<Dataset> {
   switch (id) {
     case 'covid-cohen':
       return loadCovidCohen(options as CovidCohenOptions);

@@ -6,14 +6,19 @@
 import { createHash } from 'node:crypto';
 import { loadDataset, splitDataset, subsampleNested, type Dataset, type DatasetId, type DatasetItem, type Splits } from '../data/index';
 import { DataError } from '../errors';
+export { labelCounts } from '../data/label-counts';
 import { canonicalJson } from './hash';
 import type { DatasetRef } from './types';
 
 const datasets = new Map<string, Promise<Dataset>>();
 
-export function loadDatasetCached(ref: DatasetRef): Promise<Dataset> {
+/**
+ * The dataset, loaded once per process. `reload` loads it again and replaces the memo: planning does, so a long
+ * session (a notebook) sees files that changed since its last grid; the runs of one grid then share that load.
+ */
+export function loadDatasetCached(ref: DatasetRef, options: { reload?: boolean } = {}): Promise<Dataset> {
   const key = canonicalJson(ref);
-  let promise = datasets.get(key);
+  let promise = options.reload ? undefined : datasets.get(key);
   if (!promise) {
     promise = loadDataset(ref.id as DatasetId, ref.options as never);
     datasets.set(key, promise);
@@ -51,20 +56,6 @@ export function trainingSubset(splits: Splits, ladder: number[], fraction: numbe
   const subset = subsets.get(fraction);
   if (!subset) throw new DataError(`fraction ${fraction} is not in the ladder ${JSON.stringify(ladder)}`, { field: 'fraction' });
   return subset;
-}
-
-/** Counted positives and negatives per label. */
-export function labelCounts(items: DatasetItem[], numLabels: number): { positives: number[]; negatives: number[] } {
-  const positives = new Array<number>(numLabels).fill(0);
-  const negatives = new Array<number>(numLabels).fill(0);
-  for (const item of items) {
-    for (let k = 0; k < numLabels; k++) {
-      if ((item.mask?.[k] ?? 1) !== 1) continue;
-      if (item.labels[k] === 1) positives[k]! += 1;
-      else negatives[k]! += 1;
-    }
-  }
-  return { positives, negatives };
 }
 
 export function idsHash(items: DatasetItem[]): string {
