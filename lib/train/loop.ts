@@ -8,7 +8,7 @@ import { assertBatchFitsWasmHeap, estimateActivationBytesPerImage, estimateFixed
 import type { Batch } from '../data/types';
 import { TorchAdam } from './adam';
 import { inputTensor, labelTensor, microBatches } from './batches';
-import { loadTrainingState, restoreWeights, saveTrainingState, snapshotWeights } from './checkpoint';
+import { recoverTrainingState, restoreWeights, saveTrainingState, snapshotWeights } from './checkpoint';
 import { bceLoss, labelMetrics, meanDefined, predict } from './evaluate';
 import { countedEntries, maskedBceWithLogitsSum } from './loss';
 import { EarlyStopping, ReduceLrOnPlateau, type Direction } from './schedule';
@@ -69,7 +69,8 @@ function isImprovement(value: number, best: number | null, direction: Direction)
  */
 export async function train(config: TrainConfig): Promise<TrainResult> {
   validate(config);
-  const started = Date.now();
+  // Durations come from the monotonic clock: a wall-clock jump (NTP, a suspended VM) must not bend them.
+  const started = performance.now();
   const selectBy = config.selectBy ?? 'val-mean-auprc';
   const direction: Direction = selectBy === 'val-loss' ? 'min' : 'max';
   const model = config.model;
@@ -85,12 +86,14 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   let bestValue: number | null = null;
   let bestWeights: Float32Array[] = snapshotWeights(model);
   let resumedFromEpoch = 0;
+  let priorSeconds = 0;
   let stopReason: StopReason = 'max-epochs';
   let finished = false;
 
   try {
     if (config.checkpointDir) {
-      const saved = loadTrainingState(config.checkpointDir);
+      const { state: saved, discarded } = recoverTrainingState(config.checkpointDir);
+      if (discarded) config.onProgress?.({ type: 'checkpoint-discarded', ...discarded });
       if (saved) {
         if (saved.fingerprint !== fingerprint) {
           throw new ConfigError(
@@ -108,6 +111,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         bestValue = saved.bestValue;
         bestWeights = saved.bestWeights;
         resumedFromEpoch = saved.epoch;
+        priorSeconds = saved.elapsedSeconds ?? 0;
         finished = saved.finished;
         if (finished && saved.stopReason) stopReason = saved.stopReason;
         config.onProgress?.({ type: 'resumed', fromEpoch: saved.epoch, epochs: config.epochs });
@@ -116,7 +120,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
 
     let stepsPerEpoch: number | null = null;
     for (let epoch = resumedFromEpoch + 1; epoch <= config.epochs && !finished; epoch++) {
-      const epochStarted = Date.now();
+      const epochStarted = performance.now();
       config.onProgress?.({ type: 'epoch-start', epoch, epochs: config.epochs, learningRate: optimizer.learningRate });
       let lossSum = 0;
       let lossCount = 0;
@@ -146,7 +150,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
           batch: step,
           batches: stepsPerEpoch,
           loss: lossCount === 0 ? Number.NaN : lossSum / lossCount,
-          imagesPerSecond: images / Math.max(1e-3, (Date.now() - epochStarted) / 1000),
+          imagesPerSecond: images / Math.max(1e-3, (performance.now() - epochStarted) / 1000),
         });
       }
       stepsPerEpoch = step;
@@ -162,7 +166,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         valMeanAuroc: meanDefined(val.map((m) => m.auroc)),
         valMeanAuprc: meanDefined(val.map((m) => m.auprc)),
         val,
-        seconds: (Date.now() - epochStarted) / 1000,
+        seconds: (performance.now() - epochStarted) / 1000,
         trainImages: images,
       };
       history.push(record);
@@ -200,6 +204,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
           history,
           finished,
           stopReason: finished ? stopReason : null,
+          elapsedSeconds: priorSeconds + (performance.now() - started) / 1000,
           modelWeights: snapshotWeights(model),
           bestWeights,
           adam: optimizer.getState(),
@@ -215,7 +220,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       selectBy,
       stopReason,
       resumedFromEpoch,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (performance.now() - started) / 1000,
+      priorSeconds,
     };
   } finally {
     optimizer.dispose();
