@@ -3,17 +3,18 @@
  * Argument parsing and presentation only; the work happens in lib/experiments, lib/data and lib/models.
  *
  * Exit codes: 0 success; 1 some runs failed (each failure is recorded with its run); 2 bad usage or
- * configuration; 3 an unexpected error.
+ * configuration; 3 an unexpected error; 128 + the signal number when interrupted (130 for SIGINT, 143 SIGTERM).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { RethinkError } from '../errors';
+import { InterruptedError, RethinkError } from '../errors';
 import { DEFAULT_COVID_ROOT, prepareCovidCohen, verifyPreparedFolder } from '../data/index';
 import { summarizeRuns, type CellSummary } from '../experiments/aggregate';
 import { exportCsv, exportJson } from '../experiments/export';
 import { getProfile, PROFILES } from '../experiments/profiles';
 import { GRIDS } from '../experiments/grids';
+import { interruptExitCode } from '../experiments/interrupt';
 import { runGrid } from '../experiments/runner';
 import { readStoreFile, ResultsStore, STORE_FILE } from '../experiments/store';
 import { tiedScoresReason } from '../experiments/tied-scores';
@@ -110,7 +111,8 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
         view.stop();
       }
       process.stdout.write(
-        `\n${result.ok} finished, ${result.failed} failed, ${result.unavailable} unavailable here, ${result.alreadyDone} already in the store; ` +
+        `\n${result.ok} finished, ${result.failed} failed, ${result.unavailable} unavailable here, ${result.alreadyDone} already in the store` +
+          `${result.inUse > 0 ? `, ${result.inUse} left to the other process training them` : ''}; ` +
           `${result.wallSeconds.toFixed(0)} s wall\n`,
       );
       const touched = new Set(result.plan.runs.concat(result.plan.unavailable.map((u) => u.spec)).map((r) => r.configHash));
@@ -246,6 +248,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage; // help and version exit 0
+    }
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`rethink-tl: ${error.message}\n`);
+      return interruptExitCode(String(error.details.signal));
     }
     if (error instanceof RethinkError) {
       process.stderr.write(`rethink-tl: ${error.name}: ${error.message}\n`);

@@ -17,6 +17,7 @@ import { train } from '../train/loop';
 import type { TrainProgressEvent } from '../train/types';
 import { deriveSeed } from '../util/random';
 import { chooseSplit, idsHash, labelCounts, loadDatasetCached, trainingSubset } from './data-plan';
+import { assertPlannedImages } from './data-identity';
 import { buildModel, checkAvailability } from './model-factory';
 import type { Provenance, RunRecord, RunSpec, TestMetrics } from './types';
 
@@ -68,6 +69,9 @@ export interface ExecuteRunOptions {
 
 export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunRecord> {
   const started = new Date();
+  // Durations from the monotonic clock (a wall-clock jump must not bend them); timestamps from the wall clock.
+  const clock = performance.now();
+  const seconds = (): number => (performance.now() - clock) / 1000;
   const { config } = spec;
   const base = {
     schema: 1 as const,
@@ -84,6 +88,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
     if (dataset.contentHash !== config.dataset.contentHash) {
       throw new DataError(`dataset '${dataset.id}' changed since the run was planned (content hash ${dataset.contentHash} != ${config.dataset.contentHash})`);
     }
+    assertPlannedImages(dataset, spec);
     const { splits } = chooseSplit(dataset);
     if (splits.hash !== config.split.hash) {
       throw new DataError(`split of '${dataset.id}' differs from the planned one (${splits.hash} != ${config.split.hash})`);
@@ -147,6 +152,8 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
         splitHash: splits.hash,
         trainSubsetHash: idsHash(trainItems),
         counts: { train: counts(trainItems), val: counts(splits.val), test: counts(splits.test) },
+        imagesHash: dataset.imagesHash ?? null,
+        ...(dataset.skipped.length > 0 ? { skipped: dataset.skipped } : {}),
       },
       weights: availability.weights
         ? { source: availability.weights.source, title: availability.weights.title, sha256: availability.weights.sha256, caveats: availability.weights.caveats }
@@ -159,7 +166,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
       ...base,
       status: 'ok',
       finishedAt: finished.toISOString(),
-      wallSeconds: (finished.getTime() - started.getTime()) / 1000,
+      wallSeconds: seconds() + result.priorSeconds,
       test,
       bestEpoch: result.bestEpoch,
       stopReason: result.stopReason,
@@ -187,7 +194,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
       ...base,
       status: 'failed',
       finishedAt: finished.toISOString(),
-      wallSeconds: (finished.getTime() - started.getTime()) / 1000,
+      wallSeconds: seconds(),
       error: { name: e.name, message: e.message },
     };
   } finally {

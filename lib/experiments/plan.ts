@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { Dataset } from '../data/index';
+import { checkEvaluable } from '../data/splits';
 import { chooseSplit, labelCounts, loadDatasetCached, SPLIT_SEED } from './data-plan';
 import { defaultFractions, type FractionChoice } from './fractions';
 import { checkAvailability, minInputSize, normalizationFor, normalizeModelSpec, type Availability } from './model-factory';
@@ -32,6 +33,8 @@ export interface Plan {
   fractions: FractionChoice;
   splitMethod: string;
   splitHash: string;
+  /** What a reader of the plan must know about the data: labels without both classes in val or test. */
+  dataNotes: string[];
 }
 
 export function seedList(seeds: number[] | number | undefined, profile: ProfileSpec): number[] {
@@ -42,8 +45,9 @@ export function seedList(seeds: number[] | number | undefined, profile: ProfileS
 }
 
 export async function planRuns(options: PlanOptions): Promise<Plan> {
-  const dataset = await loadDatasetCached(options.dataset);
+  const dataset = await loadDatasetCached(options.dataset, { reload: true });
   const { splits, method } = chooseSplit(dataset);
+  const dataNotes = checkEvaluable(splits, dataset.labelNames, `dataset '${dataset.id}' (${method} split)`);
   const counts = labelCounts(splits.train, dataset.labelNames.length);
   const fractionChoice = defaultFractions(counts.positives, counts.negatives, dataset.labelNames);
   const seeds = seedList(options.seeds, options.profile);
@@ -89,6 +93,7 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
             dataset: options.dataset,
             weightsPaths: options.weights ?? {},
             checkpointDir: path.join(options.workDir, configHash.slice(0, 16)),
+            imagesHash: dataset.imagesHash ?? null,
           });
         }
       }
@@ -98,5 +103,5 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
   return {
     runs: all.filter((r) => !reasons.has(r.configHash)),
     unavailable: all.filter((r) => reasons.has(r.configHash)).map((spec) => ({ spec, reason: reasons.get(spec.configHash)! })),
-    dataset, fractions: fractionChoice, splitMethod: method, splitHash: splits.hash };
+    dataset, fractions: fractionChoice, splitMethod: method, splitHash: splits.hash, dataNotes };
 }
