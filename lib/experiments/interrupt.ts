@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import { InterruptedError } from '../errors';
+import { processAlive } from '../util/process';
 
 export interface InterruptWatch {
   /** 'SIGINT', 'SIGTERM' or 'abort' once interrupted, else null. */
@@ -72,4 +73,16 @@ export function interruptedError(reason: string, stopped: StoppedRun[], recorded
       'Run the same command again: finished runs are kept, stopped ones resume from their last finished epoch',
     { signal: reason, stopped },
   );
+}
+
+/**
+ * For a process started by another one without an IPC channel (the figure notebooks' training child): when the
+ * parent is gone (a notebook kernel restarted or killed), stop as if sent SIGTERM, so a runner in this process
+ * stops cleanly instead of training on unseen. Checks once a second; never keeps the process alive.
+ */
+export function stopWhenParentDies(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (!processAlive(parent)) process.kill(process.pid, 'SIGTERM');
+  }, 1000).unref();
 }

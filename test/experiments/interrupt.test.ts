@@ -169,3 +169,51 @@ describe('interrupting `rethink-tl run`', () => {
     expect(resumed.wallSeconds).toBeGreaterThan(thisProcess + resumed.curve![0]!.seconds - 0.01);
   }, 400_000);
 });
+
+describe("interrupting a figure notebook's training", () => {
+  const KERNEL = path.join(__dirname, 'fixtures', 'kernel-figure-job.ts');
+  const startKernel = (name: string): { kernel: ChildProcess; out: () => string; storeDir: string; waitFor: (p: RegExp) => Promise<void> } => {
+    const storeDir = path.join(root, name);
+    const kernel = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), KERNEL, storeDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, RETHINK_CACHE: path.join(root, 'cache') },
+    });
+    let out = '';
+    kernel.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const waitFor = async (pattern: RegExp): Promise<void> => {
+      const end = Date.now() + 300_000;
+      while (!pattern.test(out)) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; output:\n${out}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    return { kernel, out: () => out, storeDir, waitFor };
+  };
+  /** The figure job's training process (figure-job-main.ts, started by the kernel for this store). */
+  const jobProcess = (storeDir: string): number | undefined => {
+    const lines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n');
+    const line = lines.find((l) => l.includes('figure-job-main.ts') && l.includes(storeDir));
+    return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
+  };
+
+  it('an interrupt of the kernel reaches the training child: its runs stop, the lock is released, the job says why', async () => {
+    const { kernel, out, storeDir, waitFor } = startKernel('kernel-sigint');
+    await waitFor(/progress .*: epoch 1\/2 done/);
+    const job = jobProcess(storeDir)!;
+    kernel.kill('SIGINT'); // what Jupyter's interrupt sends: to the kernel only
+    await waitFor(/^rejected /m);
+    expect(out()).toMatch(/rejected figure job for grid 'fig6' failed: InterruptedError: interrupted by SIGINT: stopped 1 run/);
+    expect(await waitGone(job, 10_000)).toBe(true);
+    expect(fs.existsSync(path.join(storeDir, 'runs.lock'))).toBe(false);
+    kernel.kill('SIGKILL');
+  }, 400_000);
+
+  it('a kernel that dies leaves no training behind: the child stops cleanly and releases the store', async () => {
+    const { kernel, storeDir, waitFor } = startKernel('kernel-killed');
+    await waitFor(/progress .*: epoch 1\/2 done/);
+    const job = jobProcess(storeDir)!;
+    kernel.kill('SIGKILL');
+    expect(await waitGone(job, 60_000)).toBe(true);
+    expect(fs.existsSync(path.join(storeDir, 'runs.lock'))).toBe(false);
+  }, 400_000);
+});
