@@ -6,7 +6,8 @@
 import { InterruptedError } from '../errors';
 import type { TrainProgressEvent } from '../train/types';
 import { executeRun } from './execute';
-import { claimRun, type ClaimHolder } from './run-claim';
+import { failedRecord } from './failed-record';
+import { claimRun, type ClaimHolder, type ClaimResult } from './run-claim';
 import type { RunRecord, RunSpec } from './types';
 
 export type RunOutcome =
@@ -25,10 +26,19 @@ export interface RunOneOptions {
 }
 
 export async function runOne(spec: RunSpec, options: RunOneOptions): Promise<RunOutcome> {
-  const claimed = await claimRun(spec.checkpointDir, {
-    ...(options.claimWaitMs !== undefined ? { waitMs: options.claimWaitMs } : {}),
-    giveUp: () => options.stopReason() !== null,
-  });
+  const startedAt = new Date();
+  const clock = performance.now();
+  let claimed: ClaimResult;
+  try {
+    claimed = await claimRun(spec.checkpointDir, {
+      ...(options.claimWaitMs !== undefined ? { waitMs: options.claimWaitMs } : {}),
+      giveUp: () => options.stopReason() !== null,
+    });
+  } catch (error) {
+    // The run's folder cannot be created or written (a full disk, no permission): this run fails, the grid goes on.
+    const e = error instanceof Error ? error : new Error(String(error));
+    return { kind: 'record', record: failedRecord(spec, startedAt, (performance.now() - clock) / 1000, { name: e.name, message: e.message }) };
+  }
   if ('heldBy' in claimed) {
     const reason = options.stopReason();
     return reason ? { kind: 'stopped', reason } : { kind: 'in-use', holder: claimed.heldBy, claimFile: claimed.file };

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { BackendChoice } from '../backend/index';
 import { ConfigError } from '../errors';
 import type { InterruptWatch, StoppedRun } from './interrupt';
+import { failedRecord } from './failed-record';
 import type { FromWorker, ToWorker } from './protocol';
 import type { ClaimHolder } from './run-claim';
 import type { RunRecord, RunSpec } from './types';
@@ -56,24 +57,12 @@ export function workerDeathRecord(current: Current, code: number | null, signal:
   const seconds = (performance.now() - current.clock) / 1000;
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const hint = signal === 'SIGKILL' ? ' (the out-of-memory killer sends SIGKILL)' : code !== null ? ' (an out-of-memory wasm heap exits this way)' : '';
-  return {
-    schema: 1,
-    status: 'failed',
-    configHash: spec.configHash,
-    config: spec.config,
-    grid: spec.grid,
-    cellName: spec.cellName,
-    seed: spec.config.seed,
-    startedAt: current.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    wallSeconds: seconds,
-    error: {
-      name: 'WorkerExit',
-      message:
-        `worker process ${how} after ${seconds.toFixed(0)} s of this run${hint}; ` +
-        `its last finished epoch was ${current.epoch}/${spec.config.training.epochs}, where the next invocation resumes`,
-    },
-  };
+  return failedRecord(spec, current.startedAt, seconds, {
+    name: 'WorkerExit',
+    message:
+      `worker process ${how} after ${seconds.toFixed(0)} s of this run${hint}; ` +
+      `its last finished epoch was ${current.epoch}/${spec.config.training.epochs}, where the next invocation resumes`,
+  });
 }
 
 interface Slot {

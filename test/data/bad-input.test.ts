@@ -2,7 +2,7 @@
  * Bad input a careful user can hand the loaders: truncated images, changed image bytes behind an unchanged CSV,
  * the same image under two ids, symbolic links out of the data root, a CSV with only its header.
  */
-import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,14 @@ describe('dataset identity covers the image bytes', () => {
     const changed = await load(csv);
     expect(changed.imagesHash).not.toBe(first.imagesHash);
     expect(changed.contentHash).toBe(first.contentHash);
+  });
+
+  it('a damaged hash cache costs a re-read, never a wrong identity', async () => {
+    const csv = write('cache-damage.csv', ['path,y', 'img/2.png,1', 'img/5.png,0']);
+    const first = await load(csv);
+    const cacheDir = path.join(t.dir, 'cache', 'file-sha256-v1');
+    for (const f of readdirSync(cacheDir)) writeFileSync(path.join(cacheDir, f), '{"not": "entries"');
+    expect((await load(csv)).imagesHash).toBe(first.imagesHash);
   });
 
   it("imageCheck 'none' reads no image, so the identity is unknown (null), not wrong", async () => {

@@ -137,3 +137,16 @@ describe('the runner and its data', () => {
     expect(result.wallSeconds).toBeGreaterThan(0);
   });
 });
+
+describe('the runner and its folders', () => {
+  it('a run whose checkpoint folder cannot be made is recorded as failed with a named error, and the grid goes on', async () => {
+    const csv = writeCsv('folders.csv');
+    const notAFolder = path.join(t.dir, 'work-is-a-file');
+    fs.writeFileSync(notAFolder, 'x');
+    const result = await runGrid(options(csv, 'store-folders', { workDir: notAFolder, grids: [{ ...grid, fractions: [0.5, 1] }] }));
+    expect(result.failed).toBe(2);
+    for (const record of readResults(path.join(t.dir, 'store-folders'))) {
+      expect(record.error).toMatchObject({ name: 'StorageError', message: expect.stringMatching(/work-is-a-file\/[0-9a-f]{16}: cannot create the run folder \(/) });
+    }
+  });
+});
