@@ -113,6 +113,8 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       }
     },
     stop() {
+      // Lines given to multi.log are written at the next redraw; draw once more so none is lost on a quick exit.
+      if (multi.isActive) multi.update();
       multi.stop();
     },
   };
