@@ -33,3 +33,15 @@ export class BackendError extends RethinkError {}
 
 /** An experiment or training configuration that cannot be run as written. */
 export class ConfigError extends RethinkError {}
+
+/**
+ * A file the project must read or write cannot be: no permission, a full disk, a path that is a file where a
+ * folder belongs. The message names the path and what was being done with it; `details.code` is the errno code.
+ */
+export class StorageError extends RethinkError {}
+
+/**
+ * Work stopped on request (SIGINT, SIGTERM, an AbortSignal) before it finished. Nothing is lost: finished runs
+ * are recorded, unfinished ones resume from their last finished epoch. `details.signal` names the signal.
+ */
+export class InterruptedError extends RethinkError {}

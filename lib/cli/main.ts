@@ -3,10 +3,11 @@
  * Argument parsing and presentation only; the work happens in lib/experiments, lib/data and lib/models.
  *
  * Exit codes: 0 success; 1 some runs failed (each failure is recorded with its run); 2 bad usage or
- * configuration; 3 an unexpected error.
+ * configuration; 3 an unexpected error; 128 + the signal number when interrupted (130 for SIGINT, 143 SIGTERM).
  */
 import { Command, CommanderError } from 'commander';
-import { RethinkError } from '../errors';
+import { InterruptedError, RethinkError } from '../errors';
+import { interruptExitCode } from '../experiments/interrupt';
 import { addFetchCommands } from './commands/fetch';
 import { addRunCommand } from './commands/run';
 import { addStoreCommands } from './commands/store';
@@ -40,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage; // help and version exit 0
+    }
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`rethink-tl: ${error.message}\n`);
+      return interruptExitCode(String(error.details.signal));
     }
     if (error instanceof RethinkError) {
       process.stderr.write(`rethink-tl: ${error.name}: ${error.message}\n`);

@@ -5,8 +5,50 @@
  */
 import * as cliProgress from 'cli-progress';
 import type { RunnerEvent } from '../experiments/runner';
+import { runLabel } from '../experiments/worker-pool';
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+
+/** Rows the loader skipped that are printed in full; the rest are counted (every record lists them all). */
+const SKIPPED_SHOWN = 20;
+
+/**
+ * Lines both views print as they are: what the plan must say about the data (rows skipped, labels without both
+ * classes), a run resuming or starting over, a run left to another process, and an interrupt in progress.
+ */
+export function noticeLines(event: RunnerEvent): string[] {
+  switch (event.type) {
+    case 'plan': {
+      const { skipped } = event.plan.dataset;
+      const lines = event.plan.dataNotes.map((note) => `note: ${note}`);
+      if (skipped.length > 0) {
+        lines.push(`${skipped.length} label-file row${skipped.length > 1 ? 's' : ''} skipped (onBadRow=skip); every run record lists them under provenance.dataset.skipped:`);
+        for (const s of skipped.slice(0, SKIPPED_SHOWN)) lines.push(`  ${s.file ?? ''}${s.row !== undefined ? `, row ${s.row}` : ''}: ${s.reason}`);
+        if (skipped.length > SKIPPED_SHOWN) lines.push(`  ... and ${skipped.length - SKIPPED_SHOWN} more`);
+      }
+      return lines;
+    }
+    case 'progress': {
+      const e = event.event;
+      if (e.type === 'resumed') return [`worker ${event.worker}: ${runLabel(event.spec)} resumes from epoch ${e.fromEpoch}/${e.epochs} (checkpoint in ${event.spec.checkpointDir})`];
+      if (e.type === 'checkpoint-discarded') return [`worker ${event.worker}: ${runLabel(event.spec)}: damaged checkpoint moved to ${e.movedTo}; training starts over (${e.reason})`];
+      return [];
+    }
+    case 'run-in-use': {
+      const h = event.holder;
+      return [`worker ${event.worker}: ${runLabel(event.spec)} is being trained by process ${h.pid} on ${h.host} since ${h.since}; left to it (claim ${event.claimFile})`];
+    }
+    case 'stopping':
+      return event.force
+        ? [`${event.reason} again: stopping ${event.running} run${event.running === 1 ? '' : 's'} now (their last epoch checkpoints stay intact)`]
+        : [
+            `${event.reason}: stopping ${event.running} run${event.running === 1 ? '' : 's'} at the next batch` +
+              (event.canForce ? `; ${event.reason === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to stop at once` : ''),
+          ];
+    default:
+      return [];
+  }
+}
 
 export interface ProgressView {
   onEvent(event: RunnerEvent): void;
@@ -32,6 +74,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   const started = Date.now();
   return {
     onEvent(event) {
+      for (const line of noticeLines(event)) multi.log(`${line}\n`);
       switch (event.type) {
         case 'plan':
           overall = multi.create(event.toRun.length, 0, { label: 'runs     ', detail: `(${event.alreadyDone} already done, ${event.plan.unavailable.length} unavailable)` });
@@ -70,6 +113,8 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       }
     },
     stop() {
+      // Lines given to multi.log are written at the next redraw; draw once more so none is lost on a quick exit.
+      if (multi.isActive) multi.update();
       multi.stop();
     },
   };
@@ -81,6 +126,7 @@ function plainView(stream: NodeJS.WriteStream): ProgressView {
   };
   return {
     onEvent(event) {
+      noticeLines(event).forEach(line);
       switch (event.type) {
         case 'plan':
           line(`plan: ${event.toRun.length} to run, ${event.alreadyDone} already done, ${event.plan.unavailable.length} unavailable; fractions ${event.plan.fractions.fractions.join('/')} (${event.plan.fractions.reason})`);

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { ConfigError, DataError } from '../errors';
 import { createRng, deriveSeed } from '../util/random';
 import { ImageCache } from './image/cache';
 import { createDecodePool, type DecodePool } from './image/decode-pool';
@@ -61,7 +61,11 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
     const batchItems = indices.map((i) => items[i]!);
     const images = await Promise.all(
       batchItems.map((item) =>
-        loadPipelineImage(item.image, pipeline, cache, augment ? { seed: options.seed, epoch, itemId: item.id } : undefined, decodePool()),
+        loadPipelineImage(item.image, pipeline, cache, augment ? { seed: options.seed, epoch, itemId: item.id } : undefined, decodePool()).catch(
+          (error: unknown) => {
+            throw withOrigin(error, item);
+          },
+        ),
       ),
     );
     const size = batchItems.length;
@@ -105,7 +109,11 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
           };
           // While the consumer holds batch k, batches k+1..k+prefetch are loading.
           for (fill(); pending.length > 0; fill()) {
-            yield await pending.shift()!;
+            const batch = await pending.shift()!;
+            // Cached and in-memory images resolve as microtasks only, which would keep the event loop from ever
+            // reaching signals, IPC messages and 'disconnect' during a whole run; one turn per batch costs ~nothing.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            yield batch;
           }
         },
       };
@@ -118,4 +126,11 @@ export async function imageBatch(dataset: Dataset, items: DatasetItem[], pipelin
   const source = createBatchSource(dataset, items, { batchSize: Math.max(1, items.length), shuffle: false, seed: 0, pipeline, augment: false });
   for await (const batch of source.batches(0)) return batch;
   throw new ConfigError('imageBatch: no items given', { field: 'items' });
+}
+
+/** A decode error that names the item's label-file row, so a bad image found mid-training points at its CSV line. */
+function withOrigin(error: unknown, item: DatasetItem): unknown {
+  if (!item.origin || !(error instanceof Error)) return error;
+  const where = `${item.origin.file}, row ${item.origin.row}`;
+  return new DataError(`${where} (item "${item.id}"): ${error.message}`, { file: item.origin.file, row: item.origin.row, key: item.id });
 }

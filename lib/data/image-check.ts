@@ -1,9 +1,10 @@
 import { access, constants } from 'node:fs/promises';
-import sharp from 'sharp';
+import { decodeAndFit } from './image/pipeline';
 
 /**
- * How hard a loader checks image files up front: 'exists' (default) stats every file; 'decode' also reads each
- * header with sharp, catching truncated or non-image files before training starts; 'none' trusts the CSV.
+ * How hard a loader checks image files up front: 'exists' (default) checks every file can be read; 'decode'
+ * also decodes each one completely with the decoder training uses, catching truncated or non-image files
+ * before training starts; 'none' trusts the CSV (and then the images are not hashed: see Dataset.imagesHash).
  */
 export type ImageCheck = 'none' | 'exists' | 'decode';
 
@@ -16,11 +17,14 @@ export async function checkImageFile(file: string, level: ImageCheck): Promise<s
     return `image file is missing or unreadable: ${file}`;
   }
   if (level === 'decode') {
+    // A header read (sharp's metadata) passes a truncated file; only decoding every pixel row catches it. The
+    // tiny output size keeps the resize cost negligible next to the decode.
     try {
-      const meta = await sharp(file).metadata();
-      if (!meta.width || !meta.height) return `image has no size: ${file}`;
+      await decodeAndFit(file, 8, 'stretch');
     } catch (err) {
-      return `image cannot be decoded (${(err as Error).message}): ${file}`;
+      const message = (err as Error).message;
+      // The decoder's errors start with the file; the caller puts the CSV location first, so the file goes last.
+      return message.startsWith(`${file}: `) ? `${message.slice(file.length + 2)}: ${file}` : `image cannot be decoded (${message}): ${file}`;
     }
   }
   return undefined;

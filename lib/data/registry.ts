@@ -12,6 +12,7 @@ import { covidCohenOptions, loadCovidCohen } from './loaders/covid-cohen';
 import { csvDatasetOptions, loadCsvDataset } from './loaders/csv-dataset';
 import { loadMedmnist, medmnistOptions } from './loaders/medmnist';
 import { generateSyntheticCxr, syntheticCxrOptions } from './loaders/synthetic';
+import { withImageIdentity } from './identity';
 import type { Dataset } from './types';
 
 export interface DatasetEntry<Options> {
@@ -58,7 +59,7 @@ export function validateDatasetOptions(id: string, options: unknown): unknown {
  */
 export async function loadDataset<K extends DatasetId>(id: K, options: DatasetOptions<K>): Promise<Dataset> {
   const e = datasetEntry(id);
-  return e.load(validateDatasetOptions(id, options));
+  return withImageIdentity(await e.load(validateDatasetOptions(id, options)));
 }
 
 /** Where prepared datasets live by default: `$RETHINK_DATA_DIR`, else the repository's `data/` folder. */

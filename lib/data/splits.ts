@@ -4,6 +4,7 @@ import { ConfigError, DataError } from '../errors';
 import { createRng, deriveSeed } from '../util/random';
 import { csvField } from './csv';
 import { sha256Hex } from '../util/hash';
+import { labelCounts } from './label-counts';
 import type { Dataset, DatasetItem, SplitName } from './types';
 
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
@@ -42,6 +43,46 @@ function resolveLabelIndex(dataset: Dataset, label: string | number | undefined,
 }
 
 /**
+ * The units a split moves as a whole: a patient's images (or each item alone under groupBy 'item'), merged with
+ * every other group holding a byte-identical image, so the same picture under two ids never ends up in two
+ * splits. A merged group is keyed by its smallest member key, which keeps the split independent of item order
+ * (and unchanged for data without duplicates).
+ */
+function splitGroups(items: DatasetItem[], groupBy: 'patient' | 'item'): Map<string, DatasetItem[]> {
+  const parent = new Map<string, string>();
+  const find = (key: string): string => {
+    let root = key;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(key, root);
+    return root;
+  };
+  const keyBySha = new Map<string, string>();
+  for (const item of items) {
+    const key = patientKey(item, groupBy);
+    if (!parent.has(key)) parent.set(key, key);
+    if (item.imageSha256 === undefined) continue;
+    const other = keyBySha.get(item.imageSha256);
+    if (other === undefined) {
+      keyBySha.set(item.imageSha256, key);
+      continue;
+    }
+    const [a, b] = [find(key), find(other)];
+    if (a !== b) {
+      if (a < b) parent.set(b, a);
+      else parent.set(a, b);
+    }
+  }
+  const groups = new Map<string, DatasetItem[]>();
+  for (const item of items) {
+    const root = find(patientKey(item, groupBy));
+    const list = groups.get(root);
+    if (list) list.push(item);
+    else groups.set(root, [item]);
+  }
+  return groups;
+}
+
+/**
  * Patient-grouped, label-stratified, seeded train/val/test split. Patients (groups) are split into two strata by
  * whether any of their images is positive for the stratify label; within a stratum, groups in seeded random
  * order go one at a time to the split furthest below its target image count. The same (items, seed, options)
@@ -56,13 +97,7 @@ export function splitDataset(dataset: Dataset, options: SplitOptions): Splits {
   }
   const groupBy = options.groupBy ?? 'patient';
   const labelIndex = resolveLabelIndex(dataset, options.stratifyLabel, 'splitDataset');
-  const groups = new Map<string, DatasetItem[]>();
-  for (const item of dataset.items) {
-    const key = patientKey(item, groupBy);
-    const list = groups.get(key);
-    if (list) list.push(item);
-    else groups.set(key, [item]);
-  }
+  const groups = splitGroups(dataset.items, groupBy);
   const strata = new Map<string, string[]>();
   for (const [key, list] of groups) {
     const stratum = labelIndex === undefined ? 'all' : list.some((it) => it.labels[labelIndex] === 1 && (it.mask?.[labelIndex] ?? 1) === 1) ? 'pos' : 'neg';
@@ -122,6 +157,7 @@ export function applySplits(dataset: Dataset, assignment: Map<string, SplitName>
     if (!known.has(id)) throw new DataError(`split: id "${id}" is not in dataset "${dataset.id}"`, { key: id });
   }
   assertNoPatientLeak(out);
+  assertNoImageLeak(out);
   return out;
 }
 
@@ -130,22 +166,73 @@ export function splitHash(assignment: Map<string, SplitName>): string {
   return sha256Hex(lines.join('\n'));
 }
 
-/** Throws a DataError naming the first patient found in two splits. */
-export function assertNoPatientLeak(splits: Pick<Splits, 'train' | 'val' | 'test'>): void {
-  const seen = new Map<string, { split: SplitName; id: string }>();
+/** The first two items sharing `keyOf` that sit in different splits, if any (items without a key are skipped). */
+function crossSplitPair(
+  splits: Pick<Splits, 'train' | 'val' | 'test'>,
+  keyOf: (item: DatasetItem) => string | undefined,
+): { key: string; first: { split: SplitName; item: DatasetItem }; second: { split: SplitName; item: DatasetItem } } | undefined {
+  const seen = new Map<string, { split: SplitName; item: DatasetItem }>();
   for (const split of SPLIT_NAMES) {
     for (const item of splits[split]) {
-      if (item.patientId === undefined) continue;
-      const prior = seen.get(item.patientId);
-      if (prior && prior.split !== split) {
-        throw new DataError(
-          `patient "${item.patientId}" is in two splits: ${prior.split} (item "${prior.id}") and ${split} (item "${item.id}")`,
-          { key: item.patientId, field: 'patientId' },
-        );
-      }
-      if (!prior) seen.set(item.patientId, { split, id: item.id });
+      const key = keyOf(item);
+      if (key === undefined) continue;
+      const prior = seen.get(key);
+      if (prior && prior.split !== split) return { key, first: prior, second: { split, item } };
+      if (!prior) seen.set(key, { split, item });
     }
   }
+  return undefined;
+}
+
+/** Throws a DataError naming the first patient found in two splits. */
+export function assertNoPatientLeak(splits: Pick<Splits, 'train' | 'val' | 'test'>): void {
+  const pair = crossSplitPair(splits, (item) => item.patientId);
+  if (!pair) return;
+  throw new DataError(
+    `patient "${pair.key}" is in two splits: ${pair.first.split} (item "${pair.first.item.id}") and ${pair.second.split} (item "${pair.second.item.id}")`,
+    { key: pair.key, field: 'patientId' },
+  );
+}
+
+const describeItem = ({ item, split }: { item: DatasetItem; split: SplitName }): string =>
+  `${split} item "${item.id}"${item.origin ? ` (${item.origin.file}, row ${item.origin.row})` : ''}`;
+
+/** Throws a DataError naming both items (and their label-file rows) when identical images are in two splits. */
+export function assertNoImageLeak(splits: Pick<Splits, 'train' | 'val' | 'test'>): void {
+  const pair = crossSplitPair(splits, (item) => item.imageSha256);
+  if (!pair) return;
+  throw new DataError(
+    `the same image is in two splits: ${describeItem(pair.first)} and ${describeItem(pair.second)} have identical bytes ` +
+      `(sha256 ${pair.key.slice(0, 12)}…); give them one split, or drop one`,
+    { key: pair.second.item.id, field: 'image', rows: [pair.first.item.origin?.row, pair.second.item.origin?.row] },
+  );
+}
+
+/**
+ * Before training: every split must have items, and validation and test must each have at least one label with
+ * both a counted positive and a counted negative (else selection and test metrics are undefined and the run
+ * would end 'ok' with null metrics). Throws a DataError naming the split and label; returns a note for each
+ * label that is single-class in val or test while others are not (its metrics will be null).
+ */
+export function checkEvaluable(splits: Pick<Splits, 'train' | 'val' | 'test'>, labelNames: string[], what: string): string[] {
+  const notes: string[] = [];
+  for (const split of SPLIT_NAMES) {
+    const items = splits[split];
+    if (items.length === 0) throw new DataError(`${what}: the ${split} split is empty`, { field: split });
+    if (split === 'train') continue;
+    const { positives, negatives } = labelCounts(items, labelNames.length);
+    const single = labelNames.flatMap((label, k) =>
+      positives[k]! > 0 && negatives[k]! > 0 ? [] : [`"${label}" (${positives[k]} positive, ${negatives[k]} negative)`],
+    );
+    if (single.length === labelNames.length) {
+      throw new DataError(
+        `${what}: the ${split} split (${items.length} items) has no label with both classes: ${single.join(', ')}; AUROC and AUPRC are undefined there`,
+        { field: split },
+      );
+    }
+    if (single.length > 0) notes.push(`${split} split: ${single.join(', ')}: no AUROC or AUPRC for ${single.length === 1 ? 'this label' : 'these labels'}`);
+  }
+  return notes;
 }
 
 const HEADER_PREFIX = '# rethink-tl splits v1';

@@ -1,5 +1,6 @@
 import { ConfigError, DataError } from '../errors';
 import { createRng, deriveSeed } from '../util/random';
+import { labelCounts } from './label-counts';
 import type { DatasetItem } from './types';
 
 export interface SubsampleOptions {
@@ -42,14 +43,9 @@ export function subsampleNested(items: DatasetItem[], fractions: number[] = [0.0
       const take = n === 0 ? 0 : Math.min(n, Math.max(1, Math.round(fraction * n)));
       subset.push(...strata[key].slice(0, take));
     }
+    const counts = labelCounts(subset, numLabels);
     for (let k = 0; k < numLabels; k++) {
-      let pos = 0;
-      let neg = 0;
-      for (const item of subset) {
-        if ((item.mask?.[k] ?? 1) !== 1) continue;
-        if (item.labels[k] === 1) pos++;
-        else neg++;
-      }
+      const [pos, neg] = [counts.positives[k]!, counts.negatives[k]!];
       if (pos === 0 || neg === 0) {
         throw new DataError(
           `subsampleNested: the ${(fraction * 100).toFixed(fraction < 0.01 ? 2 : 0)}% subset (${subset.length} items) has ${pos} positive and ${neg} negative for "${nameOf(k)}"; every subset needs at least one of each`,

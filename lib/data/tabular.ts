@@ -1,8 +1,10 @@
 import { BadRowCollector } from './bad-rows';
 import type { CsvRow, CsvTable } from './csv';
+import { DataError } from '../errors';
+import { hashFiles } from './file-hashes';
 import { checkImageFiles, type ImageCheck } from './image-check';
 import { applyLabelPolicy, type LabelPolicy } from './label-policy';
-import { resolveInsideRoot } from './paths';
+import { locateInsideRoot } from './paths';
 import type { DatasetItem } from './types';
 
 /** How one CSV row becomes one item; shared by the CheXpert, COVID and generic CSV loaders. */
@@ -27,6 +29,7 @@ export interface TabularSpec {
 
 export async function itemsFromTable(spec: TabularSpec): Promise<DatasetItem[]> {
   const { table, bad } = spec;
+  if (table.rows.length === 0) throw new DataError(`${table.file}: the CSV has a header but no rows`, { file: table.file });
   const withMask = spec.policy === 'u-ignore';
   const candidates: Array<{ item: DatasetItem; row: CsvRow }> = [];
   const seenIds = new Map<string, number>();
@@ -39,14 +42,9 @@ export async function itemsFromTable(spec: TabularSpec): Promise<DatasetItem[]> 
       bad.report({ file: table.file, row: row.line, field: spec.pathColumn, reason: 'image path is empty' });
       continue;
     }
-    const abs = resolveInsideRoot(spec.root, relPath);
-    if (abs === undefined) {
-      bad.report({
-        file: table.file,
-        row: row.line,
-        field: spec.pathColumn,
-        reason: `path "${cell}" escapes the data root ${spec.root}`,
-      });
+    const located = locateInsideRoot(spec.root, relPath);
+    if ('reason' in located) {
+      bad.report({ file: table.file, row: row.line, field: spec.pathColumn, reason: located.reason });
       continue;
     }
     const labels: number[] = [];
@@ -72,7 +70,7 @@ export async function itemsFromTable(spec: TabularSpec): Promise<DatasetItem[]> 
       continue;
     }
     seenIds.set(id, row.line);
-    const item: DatasetItem = { id, image: { kind: 'file', path: abs }, labels };
+    const item: DatasetItem = { id, image: { kind: 'file', path: located.path }, labels, origin: { file: table.file, row: row.line } };
     if (withMask) item.mask = mask;
     const patientId = spec.patientOf?.(row, relPath);
     if (patientId !== undefined && patientId !== '') item.patientId = patientId;
@@ -83,18 +81,37 @@ export async function itemsFromTable(spec: TabularSpec): Promise<DatasetItem[]> 
     candidates.push({ item, row });
   }
 
-  const problems = await checkImageFiles(
-    candidates.map((c) => (c.item.image as { path: string }).path),
-    spec.imageCheck,
-  );
+  const items = await checkedImages(spec, candidates);
+  if (items.length === 0) throw new DataError(`${table.file}: no usable rows (${whyEmpty(spec, candidates.length)})`, { file: table.file });
+  return items;
+}
+
+/**
+ * The candidates whose image passes the check, with its sha256 (unless imageCheck is 'none'): one read of each
+ * file's bytes, cached by size and mtime (file-hashes.ts), which also proves the file is there and readable.
+ */
+async function checkedImages(spec: TabularSpec, candidates: Array<{ item: DatasetItem; row: CsvRow }>): Promise<DatasetItem[]> {
+  const files = candidates.map((c) => (c.item.image as { path: string }).path);
+  const decodeProblems = spec.imageCheck === 'decode' ? await checkImageFiles(files, 'decode') : [];
+  const hashes = spec.imageCheck === 'none' ? [] : await hashFiles(spec.root, files);
   const items: DatasetItem[] = [];
   candidates.forEach((c, i) => {
-    const problem = problems[i];
+    const hash = hashes[i];
+    const problem = decodeProblems[i] ?? (hash && 'error' in hash ? `${hash.error}: ${files[i]}` : undefined);
     if (problem !== undefined) {
-      bad.report({ file: table.file, row: c.row.line, field: spec.pathColumn, reason: problem });
+      spec.bad.report({ file: spec.table.file, row: c.row.line, field: spec.pathColumn, reason: problem });
       return;
     }
+    if (hash && 'sha256' in hash) c.item.imageSha256 = hash.sha256;
     items.push(c.item);
   });
   return items;
+}
+
+function whyEmpty(spec: TabularSpec, candidates: number): string {
+  const rows = spec.table.rows.length;
+  const skipped = spec.bad.skipped.length;
+  if (skipped > 0) return `all ${skipped} of ${rows} rows were skipped as bad; first: row ${spec.bad.skipped[0]!.row}: ${spec.bad.skipped[0]!.reason}`;
+  if (candidates === 0 && spec.keep) return `none of its ${rows} rows passes the view filter`;
+  return `${rows} rows, none usable`;
 }

@@ -22,6 +22,14 @@ export interface DatasetItem {
   view?: string;
   /** A split given by the source (CheXpert train/valid, a suggested split column), if any. */
   sourceSplit?: string;
+  /** The label-file row the item came from, so later errors (a split leak, a failed decode) can name it. */
+  origin?: { file: string; row: number };
+  /**
+   * sha256 of the image: the file's bytes, or a memory image's header and pixels. Identical images get one
+   * split (splitDataset) and may never be in two (applySplits). Absent when the loader did not read the files
+   * (imageCheck 'none').
+   */
+  imageSha256?: string;
 }
 
 export interface Dataset {
@@ -32,8 +40,15 @@ export interface Dataset {
   items: DatasetItem[];
   /** True for generated data: every figure and table built from it must say so. */
   synthetic: boolean;
-  /** Hash of what defines the data (manifest + label file contents), recorded as provenance. */
+  /** Hash of what defines the data (manifest + label file contents + loader options); part of run config hashes. */
   contentHash: string;
+  /**
+   * Hash of the bytes training reads: every item's id and imageSha256. Kept apart from contentHash so that run
+   * config hashes stay what they were before images were hashed; the runner checks it against the stored runs'
+   * provenance instead (a changed or corrupt image is never counted as the same data). Null when some image was
+   * not hashed (imageCheck 'none'). Set by loadDataset.
+   */
+  imagesHash?: string | null;
   /** Rows skipped under an explicit skip-bad-rows option, with the reason; empty when nothing was skipped. */
   skipped: Array<{ row?: number; file?: string; reason: string }>;
 }

@@ -3,22 +3,28 @@
  * per-split label counts. Parent and workers compute the same plan from the same inputs; the split hash in the
  * run config guards that they agree.
  */
-import { datasetEntry, validateDatasetOptions } from '../data/registry';
+import { datasetEntry, loadDataset, type DatasetId } from '../data/registry';
 import { splitDataset, subsampleNested, type Dataset, type DatasetItem, type Splits } from '../data/index';
 import { DataError } from '../errors';
 import { canonicalJson, sha256Hex } from '../util/hash';
+export { labelCounts } from '../data/label-counts';
 import type { DatasetRef } from './types';
 
 const datasets = new Map<string, Promise<Dataset>>();
 
 /** A dataset reference as grids and the CLI give it (id and options, validated against the loader's schema). */
 export async function loadDatasetRef(ref: DatasetRef): Promise<Dataset> {
-  return datasetEntry(ref.id).load(validateDatasetOptions(ref.id, ref.options));
+  datasetEntry(ref.id);
+  return loadDataset(ref.id as DatasetId, ref.options as never);
 }
 
-export function loadDatasetCached(ref: DatasetRef): Promise<Dataset> {
+/**
+ * The dataset, loaded once per process. `reload` loads it again and replaces the memo: planning does, so a long
+ * session (a notebook) sees files that changed since its last grid; the runs of one grid then share that load.
+ */
+export function loadDatasetCached(ref: DatasetRef, options: { reload?: boolean } = {}): Promise<Dataset> {
   const key = canonicalJson(ref);
-  let promise = datasets.get(key);
+  let promise = options.reload ? undefined : datasets.get(key);
   if (!promise) {
     promise = loadDatasetRef(ref);
     datasets.set(key, promise);
@@ -56,20 +62,6 @@ export function trainingSubset(splits: Splits, ladder: number[], fraction: numbe
   const subset = subsets.get(fraction);
   if (!subset) throw new DataError(`fraction ${fraction} is not in the ladder ${JSON.stringify(ladder)}`, { field: 'fraction' });
   return subset;
-}
-
-/** Counted positives and negatives per label. */
-export function labelCounts(items: DatasetItem[], numLabels: number): { positives: number[]; negatives: number[] } {
-  const positives = new Array<number>(numLabels).fill(0);
-  const negatives = new Array<number>(numLabels).fill(0);
-  for (const item of items) {
-    for (let k = 0; k < numLabels; k++) {
-      if ((item.mask?.[k] ?? 1) !== 1) continue;
-      if (item.labels[k] === 1) positives[k]! += 1;
-      else negatives[k]! += 1;
-    }
-  }
-  return { positives, negatives };
 }
 
 export function idsHash(items: DatasetItem[]): string {

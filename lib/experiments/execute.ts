@@ -18,6 +18,7 @@ import { train } from '../train/loop';
 import type { TrainProgressEvent } from '../train/types';
 import { deriveSeed } from '../util/random';
 import { chooseSplit, idsHash, labelCounts, loadDatasetCached, trainingSubset } from './data-plan';
+import { assertPlannedImages } from './data-identity';
 import { buildModel, checkAvailability } from './model-factory';
 import { trainingSettings } from './run-config';
 import type { Provenance, RunRecord, RunSpec, TestMetrics } from './types';
@@ -77,6 +78,7 @@ async function runData(spec: RunSpec) {
   if (dataset.contentHash !== config.dataset.contentHash) {
     throw new DataError(`dataset '${dataset.id}' changed since the run was planned (content hash ${dataset.contentHash} != ${config.dataset.contentHash})`);
   }
+  assertPlannedImages(dataset, spec);
   const { splits } = chooseSplit(dataset);
   if (splits.hash !== config.split.hash) {
     throw new DataError(`split of '${dataset.id}' differs from the planned one (${splits.hash} != ${config.split.hash})`);
@@ -107,6 +109,8 @@ function provenanceOf(data: RunData, weights: WeightsInfo | null, model: tf.Laye
       splitHash: splits.hash,
       trainSubsetHash: idsHash(trainItems),
       counts: { train: counts(trainItems), val: counts(splits.val), test: counts(splits.test) },
+      imagesHash: dataset.imagesHash ?? null,
+      ...(dataset.skipped.length > 0 ? { skipped: dataset.skipped } : {}),
     },
     weights: weights ? { source: weights.source, title: weights.title, sha256: weights.sha256, caveats: weights.caveats } : null,
     model: { inputSize, params: countParams(model) },
@@ -129,7 +133,10 @@ function storedScores(predictions: Predictions): RunRecord['testScores'] {
   };
 }
 
-async function trainAndTest(spec: RunSpec, data: RunData, weights: WeightsInfo | null, options: ExecuteRunOptions, base: RunBase): Promise<RunRecord> {
+/** Seconds since the run started, from the monotonic clock (a wall-clock jump must not bend durations). */
+type Elapsed = () => number;
+
+async function trainAndTest(spec: RunSpec, data: RunData, weights: WeightsInfo | null, options: ExecuteRunOptions, base: RunBase, elapsed: Elapsed): Promise<RunRecord> {
   const { config } = spec;
   const { dataset, splits, trainItems } = data;
   const pipeline = config.pipeline;
@@ -161,12 +168,12 @@ async function trainAndTest(spec: RunSpec, data: RunData, weights: WeightsInfo |
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const predictions = await predict(model, createBatchSource(dataset, splits.test, evalOptions), { microBatchSize: t.microBatchSize });
-    const finished = new Date();
     return {
       ...base,
       status: 'ok',
-      finishedAt: finished.toISOString(),
-      wallSeconds: (finished.getTime() - Date.parse(base.startedAt)) / 1000,
+      finishedAt: new Date().toISOString(),
+      // Earlier processes' time up to their last checkpoint counts too: a resumed run's wall time is the whole run's.
+      wallSeconds: elapsed() + result.priorSeconds,
       test: testMetrics(predictions, dataset.labelNames, config.seed, options.bootstrap),
       bestEpoch: result.bestEpoch,
       stopReason: result.stopReason,
@@ -183,6 +190,8 @@ async function trainAndTest(spec: RunSpec, data: RunData, weights: WeightsInfo |
 /** One run to its record: 'ok' with metrics and provenance, 'unavailable' with the reason, or 'failed' with the error. */
 export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunRecord> {
   const { config } = spec;
+  const clock = performance.now();
+  const elapsed: Elapsed = () => (performance.now() - clock) / 1000;
   const base: RunBase = {
     schema: 1,
     configHash: spec.configHash,
@@ -198,15 +207,14 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
     if (availability.available === false) {
       return { ...base, status: 'unavailable', finishedAt: new Date().toISOString(), wallSeconds: 0, reason: availability.reason };
     }
-    return await trainAndTest(spec, data, availability.weights, options, base);
+    return await trainAndTest(spec, data, availability.weights, options, base, elapsed);
   } catch (error) {
-    const finished = new Date();
     const e = error instanceof Error ? error : new Error(String(error));
     return {
       ...base,
       status: 'failed',
-      finishedAt: finished.toISOString(),
-      wallSeconds: (finished.getTime() - Date.parse(base.startedAt)) / 1000,
+      finishedAt: new Date().toISOString(),
+      wallSeconds: elapsed(),
       error: { name: e.name, message: e.message },
     };
   }

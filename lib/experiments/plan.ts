@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { Dataset } from '../data/index';
+import { checkEvaluable } from '../data/splits';
 import { canonicalJson, hashJson } from '../util/hash';
 import { chooseSplit, labelCounts, loadDatasetCached } from './data-plan';
 import { defaultFractions, type FractionChoice } from './fractions';
@@ -35,6 +36,8 @@ export interface Plan {
   fractions: FractionChoice;
   splitMethod: string;
   splitHash: string;
+  /** What a reader of the plan must know about the data: labels without both classes in val or test. */
+  dataNotes: string[];
 }
 
 export function seedList(seeds: number[] | number | undefined, profile: ProfileSpec): number[] {
@@ -47,8 +50,9 @@ export function seedList(seeds: number[] | number | undefined, profile: ProfileS
 export async function planRuns(options: PlanOptions): Promise<Plan> {
   const grids = options.grids.map(defineGrid);
   const profile = defineProfile(options.profile);
-  const dataset = await loadDatasetCached(options.dataset);
+  const dataset = await loadDatasetCached(options.dataset, { reload: true });
   const split = chooseSplit(dataset);
+  const dataNotes = checkEvaluable(split.splits, dataset.labelNames, `dataset '${dataset.id}' (${split.method} split)`);
   const counts = labelCounts(split.splits.train, dataset.labelNames.length);
   const fractionChoice = defaultFractions(counts.positives, counts.negatives, dataset.labelNames);
   const seeds = seedList(options.seeds, profile);
@@ -76,6 +80,7 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
           runs.set(configHash, {
             configHash, config, grid: grid.id, cellName: cell.name, dataset: options.dataset, tlSource, weightsPaths: weights,
             checkpointDir: path.join(options.workDir, configHash.slice(0, 16)),
+            imagesHash: dataset.imagesHash ?? null,
           });
         }
       }
@@ -85,5 +90,5 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
   return {
     runs: all.filter((r) => !reasons.has(r.configHash)),
     unavailable: all.filter((r) => reasons.has(r.configHash)).map((spec) => ({ spec, reason: reasons.get(spec.configHash)! })),
-    dataset, fractions: fractionChoice, splitMethod: split.method, splitHash: split.splits.hash };
+    dataset, fractions: fractionChoice, splitMethod: split.method, splitHash: split.splits.hash, dataNotes };
 }

@@ -2,19 +2,24 @@
  * Runs grids: plan, skip what the store already has, record what cannot run here, and execute the rest on N
  * worker processes (each with its own tfjs backend), appending each record as it arrives. A failed run is
  * recorded with its error and the grid goes on; a killed run resumes from its last epoch on the next call.
+ * SIGINT/SIGTERM (or `signal`) stop the whole grid cleanly: runs stop at their next batch, finished runs are
+ * recorded, the store lock is released, and runGrid rejects with an InterruptedError saying what stopped.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { initBackend, type BackendChoice } from '../backend/index';
 import { ConfigError } from '../errors';
 import { MODELS } from '../models/registry';
 import { defaultWeightsCacheDir } from '../models/weights/cache';
 import type { TrainProgressEvent } from '../train/types';
-import { discardRunState, executeRun } from './execute';
+import { assertStoredRunsMatchImages } from './data-identity';
+import { discardRunState } from './execute';
+import { interruptedError, watchInterrupts, type InterruptWatch, type StoppedRun } from './interrupt';
 import { planRuns, type Plan } from './plan';
-import type { FromWorker, ToWorker } from './protocol';
+import type { ClaimHolder } from './run-claim';
+import { runOne } from './run-one';
 import { latestByConfig, ResultsStore } from './store';
 import type { DatasetRef, GridSpec, ProfileSpec, RunRecord, RunSpec, WeightsPaths } from './types';
+import { runLabel, runOnWorkers, type PoolCallbacks } from './worker-pool';
 
 export interface RunGridOptions {
   grids: GridSpec[];
@@ -38,6 +43,14 @@ export interface RunGridOptions {
   /** Only plan and record unavailable cells; run nothing. */
   dryRun?: boolean;
   onEvent?: (event: RunnerEvent) => void;
+  /** Stops the grid like SIGINT does. */
+  signal?: AbortSignal;
+  /** Treat SIGINT/SIGTERM to this process as a request to stop the grid cleanly while it runs (default true). */
+  handleSignals?: boolean;
+  /** Seconds a stopping worker gets to finish its batch before it is killed (default 60). */
+  stopGraceSeconds?: number;
+  /** Seconds to wait for a run another live process is training before leaving it to that process (default 30). */
+  claimWaitSeconds?: number;
 }
 
 export type RunnerEvent =
@@ -45,7 +58,14 @@ export type RunnerEvent =
   | { type: 'worker-ready'; worker: number; backend: string }
   | { type: 'run-start'; worker: number; spec: RunSpec }
   | { type: 'progress'; worker: number; spec: RunSpec; event: TrainProgressEvent }
-  | { type: 'run-end'; worker: number; spec: RunSpec; record: RunRecord };
+  | { type: 'run-end'; worker: number; spec: RunSpec; record: RunRecord }
+  /** Another live process holds the run (see run-claim.ts); it was left to that process, not recorded. */
+  | { type: 'run-in-use'; worker: number; spec: RunSpec; holder: ClaimHolder; claimFile: string }
+  /**
+   * An interrupt arrived: `running` runs are stopping at their next batch (force: their workers are being killed
+   * now, which a repeated interrupt does; `canForce` is false in process, where that is not possible).
+   */
+  | { type: 'stopping'; reason: string; running: number; force: boolean; canForce: boolean };
 
 export interface RunGridResult {
   plan: Plan;
@@ -56,6 +76,8 @@ export interface RunGridResult {
   unavailable: number;
   /** Runs skipped because the store already had them finished. */
   alreadyDone: number;
+  /** Runs left to another live process that was training them. */
+  inUse: number;
   wallSeconds: number;
 }
 
@@ -65,175 +87,138 @@ function estimatedCost(spec: RunSpec): number {
   return MODELS[config.cell.model.id].cost * config.fraction * config.training.epochs;
 }
 
-const WORKER_ENTRY = path.join(__dirname, 'worker.ts');
-
 export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
-  const started = Date.now();
+  const started = performance.now();
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0) throw new ConfigError(`workers must be an integer >= 0, got ${workers}`, { field: 'workers' });
-  const workDir = options.workDir ?? path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
-  const plan = await planRuns({
-    grids: options.grids,
-    dataset: options.dataset,
-    profile: options.profile,
-    ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
-    ...(options.weights ? { weights: options.weights } : {}),
-    workDir,
-  });
+  const watch = watchInterrupts({ handleSignals: options.handleSignals ?? true, ...(options.signal ? { signal: options.signal } : {}) });
+  try {
+    const workDir = options.workDir ?? path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
+    const plan = await planRuns({
+      grids: options.grids,
+      dataset: options.dataset,
+      profile: options.profile,
+      ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
+      ...(options.weights ? { weights: options.weights } : {}),
+      workDir,
+    });
+    if (watch.reason) throw interruptedError(watch.reason, [], 0);
+    const store = ResultsStore.open(options.storeDir);
+    try {
+      const result = await runPlanned(plan, store, workers, options, watch);
+      return { ...result, wallSeconds: (performance.now() - started) / 1000 };
+    } finally {
+      store.close();
+    }
+  } finally {
+    watch.dispose();
+  }
+}
 
-  const store = ResultsStore.open(options.storeDir);
+/** Which planned runs still need training, given the latest stored record of each. */
+function pendingRuns(plan: Plan, latest: Map<string, RunRecord>, retryFailed: boolean) {
+  let skippedFailed = 0;
+  const finished: RunRecord[] = [];
+  const toRun = plan.runs
+    .filter((spec) => {
+      const previous = latest.get(spec.configHash);
+      if (previous?.status === 'ok') {
+        finished.push(previous);
+        return false;
+      }
+      if (previous?.status === 'failed' && !retryFailed) {
+        skippedFailed += 1;
+        return false;
+      }
+      return true;
+    })
+    .sort((a, b) => estimatedCost(b) - estimatedCost(a));
+  return { toRun, finished, skippedFailed };
+}
+
+async function runPlanned(
+  plan: Plan,
+  store: ResultsStore,
+  workers: number,
+  options: RunGridOptions,
+  watch: InterruptWatch,
+): Promise<Omit<RunGridResult, 'wallSeconds'>> {
   const written: RunRecord[] = [];
   const append = (record: RunRecord): void => {
     store.append(record);
     written.push(record);
   };
-  try {
-    const latest = latestByConfig(store.records());
-    for (const { spec, reason } of plan.unavailable) {
-      const previous = latest.get(spec.configHash);
-      if (previous?.status === 'unavailable' && previous.reason === reason) continue;
-      const now = new Date().toISOString();
-      append({ schema: 1, status: 'unavailable', configHash: spec.configHash, config: spec.config, grid: spec.grid, cellName: spec.cellName, seed: spec.config.seed, startedAt: now, finishedAt: now, wallSeconds: 0, reason });
-    }
-    const retryFailed = options.retryFailed ?? true;
-    let alreadyDone = 0;
-    let skippedFailed = 0;
-    const toRun = plan.runs
-      .filter((spec) => {
-        const previous = latest.get(spec.configHash);
-        if (previous?.status === 'ok') {
-          alreadyDone += 1;
-          return false;
-        }
-        if (previous?.status === 'failed' && !retryFailed) {
-          skippedFailed += 1;
-          return false;
-        }
-        return true;
-      })
-      .sort((a, b) => estimatedCost(b) - estimatedCost(a));
-    options.onEvent?.({ type: 'plan', plan, toRun, alreadyDone, skippedFailed });
-
-    if (!options.dryRun && toRun.length > 0) {
-      const onRecord = (worker: number, spec: RunSpec, record: RunRecord): void => {
-        append(record);
-        if (record.status === 'ok') discardRunState(spec);
-        options.onEvent?.({ type: 'run-end', worker, spec, record });
-      };
-      if (workers === 0) {
-        await runInProcess(toRun, options, onRecord);
-      } else {
-        await runOnWorkers(toRun, Math.min(workers, toRun.length), options, onRecord);
-      }
-    }
-    const count = (status: RunRecord['status']): number => written.filter((r) => r.status === status).length;
-    return {
-      plan,
-      records: written,
-      ok: count('ok'),
-      failed: count('failed'),
-      unavailable: plan.unavailable.length,
-      alreadyDone,
-      wallSeconds: (Date.now() - started) / 1000,
-    };
-  } finally {
-    store.close();
+  const latest = latestByConfig(store.records());
+  const { toRun, finished, skippedFailed } = pendingRuns(plan, latest, options.retryFailed ?? true);
+  assertStoredRunsMatchImages(plan.dataset, finished, store.dir);
+  for (const { spec, reason } of plan.unavailable) {
+    const previous = latest.get(spec.configHash);
+    if (previous?.status === 'unavailable' && previous.reason === reason) continue;
+    const now = new Date().toISOString();
+    append({ schema: 1, status: 'unavailable', configHash: spec.configHash, config: spec.config, grid: spec.grid, cellName: spec.cellName, seed: spec.config.seed, startedAt: now, finishedAt: now, wallSeconds: 0, reason });
   }
+  options.onEvent?.({ type: 'plan', plan, toRun, alreadyDone: finished.length, skippedFailed });
+
+  let inUse = 0;
+  const emit = (event: RunnerEvent): void => options.onEvent?.(event);
+  const hooks: PoolCallbacks = {
+    workerReady: (worker, backend) => emit({ type: 'worker-ready', worker, backend }),
+    runStart: (worker, spec) => emit({ type: 'run-start', worker, spec }),
+    progress: (worker, spec, event) => emit({ type: 'progress', worker, spec, event }),
+    record: (worker, spec, record) => {
+      append(record);
+      if (record.status === 'ok') discardRunState(spec);
+      emit({ type: 'run-end', worker, spec, record });
+    },
+    inUse: (worker, spec, holder, claimFile) => {
+      inUse += 1;
+      emit({ type: 'run-in-use', worker, spec, holder, claimFile });
+    },
+    stopping: (reason, running, force) => emit({ type: 'stopping', reason, running, force, canForce: workers > 0 }),
+  };
+  let stopped: StoppedRun[] = [];
+  if (!options.dryRun && toRun.length > 0 && !watch.reason) {
+    const claimWaitMs = (options.claimWaitSeconds ?? 30) * 1000;
+    stopped =
+      workers === 0
+        ? await runInProcess(toRun, options, watch, hooks, claimWaitMs)
+        : (
+            await runOnWorkers(
+              toRun,
+              Math.min(workers, toRun.length),
+              { backend: options.backend ?? 'auto', threads: options.threads ?? 1, bootstrap: options.profile.bootstrap, claimWaitMs, stopGraceSeconds: options.stopGraceSeconds ?? 60, watch },
+              hooks,
+            )
+          ).stopped;
+  }
+  if (watch.reason) throw interruptedError(watch.reason, stopped, written.length);
+  const count = (status: RunRecord['status']): number => written.filter((r) => r.status === status).length;
+  return { plan, records: written, ok: count('ok'), failed: count('failed'), unavailable: plan.unavailable.length, alreadyDone: finished.length, inUse };
 }
 
-async function runInProcess(specs: RunSpec[], options: RunGridOptions, onRecord: (worker: number, spec: RunSpec, record: RunRecord) => void): Promise<void> {
+/** workers: 0: the same steps as a worker, in this process; an interrupt stops the current run at its next batch. */
+async function runInProcess(specs: RunSpec[], options: RunGridOptions, watch: InterruptWatch, on: PoolCallbacks, claimWaitMs: number): Promise<StoppedRun[]> {
   await initBackend({ ...(options.backend ? { backend: options.backend } : {}), threads: options.threads ?? 1 });
-  for (const spec of specs) {
-    options.onEvent?.({ type: 'run-start', worker: 0, spec });
-    const record = await executeRun(spec, {
-      bootstrap: options.profile.bootstrap,
-      onProgress: (event) => options.onEvent?.({ type: 'progress', worker: 0, spec, event }),
-    });
-    onRecord(0, spec, record);
-  }
-}
-
-function runOnWorkers(
-  specs: RunSpec[],
-  count: number,
-  options: RunGridOptions,
-  onRecord: (worker: number, spec: RunSpec, record: RunRecord) => void,
-): Promise<void> {
-  const queue = [...specs];
-  const children = new Set<ChildProcess>();
-  return new Promise<void>((resolve, reject) => {
-    let live = 0;
-    const finishIfDone = (): void => {
-      if (live === 0) resolve();
-    };
-    const start = (worker: number): void => {
-      if (queue.length === 0) return;
-      live += 1;
-      const child = fork(WORKER_ENTRY, [], {
-        execArgv: ['--require', require.resolve('tsx/cjs')],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env: { ...process.env },
-      });
-      children.add(child);
-      let current: RunSpec | null = null;
-      const send = (message: ToWorker): void => {
-        child.send(message);
-      };
-      const next = (): void => {
-        current = queue.shift() ?? null;
-        if (current) {
-          options.onEvent?.({ type: 'run-start', worker, spec: current });
-          send({ type: 'run', spec: current });
-        } else {
-          send({ type: 'exit' });
-        }
-      };
-      child.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'ready':
-            options.onEvent?.({ type: 'worker-ready', worker, backend: `${message.backend} ${message.version}` });
-            next();
-            break;
-          case 'init-failed':
-            for (const c of children) c.kill();
-            reject(new ConfigError(`worker ${worker}: backend initialisation failed: ${message.message}`));
-            break;
-          case 'progress':
-            if (current) options.onEvent?.({ type: 'progress', worker, spec: current, event: message.event });
-            break;
-          case 'result':
-            if (current) onRecord(worker, current, message.record);
-            next();
-            break;
-        }
-      });
-      child.on('exit', (code, signal) => {
-        children.delete(child);
-        live -= 1;
-        if (current) {
-          // The worker died mid-run (e.g. the wasm heap ran out: not catchable inside the worker). Record it;
-          // the run's epoch checkpoint lets the next invocation resume it.
-          const now = new Date().toISOString();
-          onRecord(worker, current, {
-            schema: 1,
-            status: 'failed',
-            configHash: current.configHash,
-            config: current.config,
-            grid: current.grid,
-            cellName: current.cellName,
-            seed: current.config.seed,
-            startedAt: now,
-            finishedAt: now,
-            wallSeconds: 0,
-            error: { name: 'WorkerExit', message: `worker process exited (code ${code}, signal ${signal}) during the run; an out-of-memory wasm heap exits this way` },
-          });
-          current = null;
-          start(worker); // a fresh process for the remaining queue
-        }
-        finishIfDone();
-      });
-      send({ type: 'init', backend: options.backend ?? 'auto', threads: options.threads ?? 1, bootstrap: options.profile.bootstrap });
-    };
-    for (let w = 0; w < count; w++) start(w);
+  watch.onInterrupt((reason, n) => {
+    if (n === 1) on.stopping(reason, 1, false);
   });
+  for (const spec of specs) {
+    if (watch.reason) break;
+    on.runStart(0, spec);
+    let epoch = 0;
+    const outcome = await runOne(spec, {
+      bootstrap: options.profile.bootstrap,
+      claimWaitMs,
+      stopReason: () => watch.reason,
+      onProgress: (event) => {
+        if (event.type === 'epoch-end') epoch = event.epoch;
+        if (event.type === 'resumed') epoch = event.fromEpoch;
+        on.progress(0, spec, event);
+      },
+    });
+    if (outcome.kind === 'stopped') return [{ label: runLabel(spec), epoch, epochs: spec.config.training.epochs }];
+    if (outcome.kind === 'in-use') on.inUse(0, spec, outcome.holder, outcome.claimFile);
+    else on.record(0, spec, outcome.record);
+  }
+  return [];
 }

@@ -13,7 +13,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DataError } from '../errors';
+import { ConfigError, DataError, StorageError } from '../errors';
+import { storageError } from '../util/io-errors';
+import { processAlive } from '../util/process';
+import { checkRunRecord } from './record-schema';
 import type { RunRecord } from './types';
 
 export const STORE_FILE = 'runs.jsonl';
@@ -25,10 +28,32 @@ export interface ReadResult {
   tornBytes: number;
 }
 
-/** Read every complete record. A malformed complete line is corruption, not a torn write: it throws. */
+/** Throws a StorageError when the store's folder is a file: a `--store` pointing at the wrong path. */
+function assertStoreFolder(dir: string): void {
+  let info: fs.Stats;
+  try {
+    info = fs.statSync(dir);
+  } catch {
+    return; // absent: an empty store (readers) or created on open (writers)
+  }
+  if (!info.isDirectory()) {
+    throw new StorageError(`${dir}: the results store must be a folder (holding ${STORE_FILE}), but this is a file`, { file: dir, code: 'ENOTDIR' });
+  }
+}
+
+/**
+ * Read every complete record. A malformed complete line is corruption, not a torn write: it throws, naming the
+ * line (and for a line that is JSON but not a run record, the field).
+ */
 export function readStoreFile(file: string): ReadResult {
+  assertStoreFolder(path.dirname(file));
   if (!fs.existsSync(file)) return { records: [], tornBytes: 0 };
-  const text = fs.readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw storageError(error, 'read the results store', file);
+  }
   const end = text.lastIndexOf('\n') + 1;
   const records: RunRecord[] = [];
   text
@@ -36,16 +61,21 @@ export function readStoreFile(file: string): ReadResult {
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;
-      let record: RunRecord;
+      let value: unknown;
       try {
-        record = JSON.parse(line) as RunRecord;
+        value = JSON.parse(line);
       } catch {
         throw new DataError(`${file}: line ${i + 1} is not valid JSON (the store was edited or corrupted)`, { file, row: i + 1 });
       }
-      if (record.schema !== 1 || typeof record.configHash !== 'string' || typeof record.status !== 'string') {
-        throw new DataError(`${file}: line ${i + 1} is not a run record (schema ${String(record.schema)})`, { file, row: i + 1 });
+      const checked = checkRunRecord(value);
+      if ('problem' in checked) {
+        throw new DataError(`${file}: line ${i + 1} is not a valid run record (${checked.problem}); the store was edited or corrupted`, {
+          file,
+          row: i + 1,
+          field: checked.field,
+        });
       }
-      records.push(record);
+      records.push(checked.record);
     });
   return { records, tornBytes: Buffer.byteLength(text.slice(end), 'utf8') };
 }
@@ -67,15 +97,6 @@ export function latestByConfig(records: RunRecord[]): Map<string, RunRecord> {
   return latest;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class ResultsStore {
   readonly dir: string;
   readonly file: string;
@@ -88,17 +109,25 @@ export class ResultsStore {
     this.lockFile = path.join(this.dir, LOCK_FILE);
   }
 
-  /** Open for appending: takes the writer lock and drops a torn last line left by a crash. */
+  /**
+   * Open for appending: takes the writer lock and drops a torn last line left by a crash. A folder that cannot
+   * be created or written (a file in its place, no permission, a read-only disk) is a StorageError naming it.
+   */
   static open(dir: string): ResultsStore {
     const store = new ResultsStore(dir);
-    fs.mkdirSync(store.dir, { recursive: true });
+    assertStoreFolder(store.dir);
+    try {
+      fs.mkdirSync(store.dir, { recursive: true });
+    } catch (error) {
+      throw storageError(error, 'create the results store folder', store.dir);
+    }
     store.lock();
     try {
       store.repairTornTail();
       store.fd = fs.openSync(store.file, 'a');
     } catch (error) {
       store.unlock();
-      throw error;
+      throw storageError(error, 'open the results store for writing', store.file);
     }
     return store;
   }
@@ -111,7 +140,7 @@ export class ResultsStore {
         fs.closeSync(fd);
         return;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(error, 'take the results store lock', this.lockFile);
         const pid = Number(fs.readFileSync(this.lockFile, 'utf8'));
         if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && pid !== process.pid) {
           throw new ConfigError(`${this.dir}: the results store is in use by process ${pid} (lock ${this.lockFile})`, {
@@ -140,11 +169,25 @@ export class ResultsStore {
     return readStoreFile(this.file).records;
   }
 
+  /**
+   * One write of one complete line, then fsync. If it fails (a full disk), the part written is cut off again so
+   * a later append cannot glue onto it; the run's checkpoint is still there, so rerunning records it.
+   */
   append(record: RunRecord): void {
     if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
-    const line = `${JSON.stringify(record)}\n`;
-    fs.writeSync(this.fd, line);
-    fs.fsyncSync(this.fd);
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    const sizeBefore = fs.fstatSync(this.fd).size;
+    try {
+      for (let offset = 0; offset < line.length; ) offset += fs.writeSync(this.fd, line, offset, line.length - offset);
+      fs.fsyncSync(this.fd);
+    } catch (error) {
+      try {
+        fs.ftruncateSync(this.fd, sizeBefore);
+      } catch {
+        this.close(); // the torn tail stays; the next open drops it, and no append may follow it meanwhile
+      }
+      throw storageError(error, `append the record of ${record.grid} ${record.cellName} seed ${record.seed}`, this.file);
+    }
   }
 
   /**
@@ -159,10 +202,15 @@ export class ResultsStore {
     if (dropped.length === 0) return { kept: records.length, dropped };
     const kept = records.filter(keep);
     const tmp = `${this.file}.rewrite-${process.pid}`;
-    fs.writeFileSync(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    const fd = fs.openSync(tmp, 'r+');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    try {
+      fs.writeFileSync(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      const fd = fs.openSync(tmp, 'r+');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    } catch (error) {
+      fs.rmSync(tmp, { force: true });
+      throw storageError(error, 'rewrite the results store (nothing was changed)', this.file);
+    }
     fs.closeSync(this.fd);
     fs.renameSync(tmp, this.file);
     this.fd = fs.openSync(this.file, 'a');

@@ -124,6 +124,8 @@ export interface RunSpec {
   weightsPaths: WeightsPaths;
   /** Where per-epoch training state lives while the run is unfinished. */
   checkpointDir: string;
+  /** The planned data's Dataset.imagesHash: a worker that loads other image bytes refuses to train. */
+  imagesHash?: string | null;
 }
 
 export interface TestMetrics extends EvalLabelMetrics {
@@ -147,6 +149,13 @@ export interface Provenance {
     /** sha256 of this run's sorted training item ids (the fraction's subset). */
     trainSubsetHash: string;
     counts: Record<'train' | 'val' | 'test', { items: number; positives: number[] }>;
+    /**
+     * Dataset.imagesHash: the image bytes the run trained and tested on (null: not read, imageCheck 'none').
+     * Absent in records made before images were hashed; not part of the config hash (see Dataset.imagesHash).
+     */
+    imagesHash?: string | null;
+    /** Label-file rows the loader skipped (onBadRow 'skip'), with the reason; absent when none were. */
+    skipped?: Array<{ file?: string; row?: number; reason: string }>;
   };
   weights: { source: string; title: string; sha256: string | null; caveats: string[] } | null;
   /** params: learnable weights, torch's count (no BatchNorm running statistics). */
@@ -171,6 +180,10 @@ export interface RunRecord {
   seed: number;
   startedAt: string;
   finishedAt: string;
+  /**
+   * Wall seconds, from the monotonic clock. A resumed run adds the seconds earlier processes spent on it up to
+   * the checkpoint it resumed from; a failed run counts its own process only.
+   */
   wallSeconds: number;
   /** ok: test-set metrics of the selected epoch. */
   test?: TestMetrics[];

@@ -10,12 +10,14 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import type { AdamState } from './adam';
-import { decodeArrays, encodeArrays, writeFileAtomic, type NamedArray } from './files';
+import { ATOMIC_TMP_PATTERN, decodeArrays, encodeArrays, writeFileAtomic, type NamedArray } from './files';
 import type { EarlyStoppingState, PlateauState } from './schedule';
 import type { EpochRecord, StopReason } from './types';
 
 const STATE_FILE = 'state.json';
 const STATE_VERSION = 1;
+/** The per-epoch weight files state.json refers to. */
+const WEIGHT_FILE = /^(current|best)-e\d+\.bin$/;
 
 export interface TrainingStateMeta {
   version: number;
@@ -33,6 +35,11 @@ export interface TrainingStateMeta {
   finished: boolean;
   /** Why training ended, once `finished`. */
   stopReason: StopReason | null;
+  /**
+   * Wall seconds of training up to this checkpoint, summed over every process that worked on the run (each
+   * counted from its start of training to its last checkpoint). Absent in states written before it existed.
+   */
+  elapsedSeconds?: number;
 }
 
 export interface TrainingState extends TrainingStateMeta {
@@ -90,13 +97,14 @@ export function saveTrainingState(dir: string, state: TrainingState): void {
     history: state.history,
     finished: state.finished,
     stopReason: state.stopReason,
+    ...(state.elapsedSeconds !== undefined ? { elapsedSeconds: state.elapsedSeconds } : {}),
   };
   writeFileAtomic(path.join(dir, STATE_FILE), JSON.stringify(meta));
-  // Only now is it safe to drop files no state refers to (left by this or by an earlier, killed write).
+  // Only now is it safe to drop files no state refers to: older epochs' weights, and temporary files of a write
+  // that was killed half-way (one process trains a run at a time, see run-claim.ts, so none is in progress).
   for (const name of fs.readdirSync(dir)) {
-    if (/^(current|best)-e\d+\.bin$/.test(name) && name !== currentFile && name !== bestFile) {
-      fs.rmSync(path.join(dir, name), { force: true });
-    }
+    const unreferenced = WEIGHT_FILE.test(name) && name !== currentFile && name !== bestFile;
+    if (unreferenced || ATOMIC_TMP_PATTERN.test(name)) fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 
@@ -112,25 +120,70 @@ function readMeta(dir: string): TrainingStateMeta | null {
   if (meta.version !== STATE_VERSION) {
     throw new ConfigError(`${file}: training state version ${meta.version}, expected ${STATE_VERSION}`, { file });
   }
+  const named = (name: unknown): boolean => typeof name === 'string' && WEIGHT_FILE.test(name);
+  if (!Number.isInteger(meta.epoch) || !named(meta.currentFile) || !named(meta.bestFile) || !Array.isArray(meta.history)) {
+    throw new ConfigError(`${file}: training state is incomplete (epoch, weight files or history missing)`, { file });
+  }
   return meta;
 }
 
-/** The saved state, or null when the directory has none. */
+function readArrays(dir: string, name: string): NamedArray[] {
+  const file = path.join(dir, name);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`${file}: the training state names this file but it cannot be read (${(error as Error).message})`, { file });
+  }
+  return decodeArrays(bytes, file);
+}
+
+/** The saved state, or null when the directory has none. Throws a ConfigError naming the file if it is damaged. */
 export function loadTrainingState(dir: string): TrainingState | null {
   const meta = readMeta(dir);
   if (!meta) return null;
-  const currentPath = path.join(dir, meta.currentFile);
-  const current = decodeArrays(fs.readFileSync(currentPath), currentPath);
-  const bestPath = path.join(dir, meta.bestFile);
-  const best = decodeArrays(fs.readFileSync(bestPath), bestPath);
+  const current = readArrays(dir, meta.currentFile);
+  const best = readArrays(dir, meta.bestFile);
   const pick = (arrays: NamedArray[], prefix: string): Float32Array[] =>
     arrays.filter((a) => a.name.startsWith(`${prefix}/`)).map((a) => a.values);
-  return {
+  const state: TrainingState = {
     ...meta,
     modelWeights: pick(current, 'model'),
     bestWeights: pick(best, 'model'),
     adam: { ...meta.optimizer, m: pick(current, 'adam/m'), v: pick(current, 'adam/v') },
   };
+  if (state.adam.m.length !== state.adam.v.length || state.bestWeights.length !== state.modelWeights.length) {
+    throw new ConfigError(`${path.join(dir, meta.currentFile)}: training state holds mismatched weight lists`, { file: path.join(dir, meta.currentFile) });
+  }
+  return state;
+}
+
+export interface RecoveredState {
+  state: TrainingState | null;
+  /** Set when a damaged state was moved aside: why, and where it went. */
+  discarded?: { reason: string; movedTo: string };
+}
+
+/**
+ * loadTrainingState for a run that must go on: a damaged state (a file truncated or deleted by hand, a disk
+ * error; our own writes are atomic) is moved to `<dir>.damaged-<time>/` for inspection and training starts over,
+ * instead of the run failing the same way on every retry until someone deletes the folder. Files that are not
+ * training state (the run's claim, see run-claim.ts) stay where they are.
+ */
+export function recoverTrainingState(dir: string): RecoveredState {
+  try {
+    return { state: loadTrainingState(dir) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const movedTo = `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    fs.mkdirSync(movedTo, { recursive: true });
+    for (const name of fs.readdirSync(dir)) {
+      if (name === STATE_FILE || WEIGHT_FILE.test(name) || ATOMIC_TMP_PATTERN.test(name)) {
+        fs.renameSync(path.join(dir, name), path.join(movedTo, name));
+      }
+    }
+    return { state: null, discarded: { reason: error.message, movedTo } };
+  }
 }
 
 export function clearTrainingState(dir: string): void {

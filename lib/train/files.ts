@@ -7,22 +7,37 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
+import { storageError } from '../util/io-errors';
 
-/** Write to a temporary file, fsync it, rename over the target, then fsync the directory. */
+/**
+ * Write to a temporary file, fsync it, rename over the target, then fsync the directory. A failure (a full disk,
+ * no permission) leaves the target as it was, removes the temporary file and throws a StorageError naming the
+ * target.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      // writeSync may write less than asked (e.g. a disk filling up); loop until all is written or it throws.
+      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw storageError(error, 'write this file', file);
   }
-  fs.renameSync(tmp, file);
   fsyncDirectory(dir);
 }
+
+/** Temporary files writeFileAtomic leaves behind only when its process is killed mid-write. */
+export const ATOMIC_TMP_PATTERN = /^\..+\.\d+\.tmp$/;
 
 export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;

@@ -8,7 +8,7 @@ import { assertBatchFitsWasmHeap, estimateActivationBytesPerImage, estimateFixed
 import type { Batch } from '../data/types';
 import { TorchAdam } from './adam';
 import { inputTensor, labelTensor, microBatches } from './batches';
-import { loadTrainingState, restoreWeights, saveTrainingState, snapshotWeights } from './checkpoint';
+import { recoverTrainingState, restoreWeights, saveTrainingState, snapshotWeights } from './checkpoint';
 import { bceLoss, labelMetrics, meanDefined, predict } from './evaluate';
 import { countedEntries, maskedBceWithLogitsSum } from './loss';
 import { EarlyStopping, ReduceLrOnPlateau, type Direction } from './schedule';
@@ -80,6 +80,10 @@ interface Loop {
   bestValue: number | null;
   bestWeights: Float32Array[];
   resumedFromEpoch: number;
+  /** Seconds earlier processes spent on this run up to the checkpoint it resumed from (0 when fresh). */
+  priorSeconds: number;
+  /** performance.now() when this call started: durations use the monotonic clock, which a wall-clock jump cannot bend. */
+  started: number;
   stopReason: StopReason;
   finished: boolean;
   stepsPerEpoch: number | null;
@@ -89,7 +93,8 @@ interface Loop {
 function resume(loop: Loop): void {
   const { config } = loop;
   if (!config.checkpointDir) return;
-  const saved = loadTrainingState(config.checkpointDir);
+  const { state: saved, discarded } = recoverTrainingState(config.checkpointDir);
+  if (discarded) config.onProgress?.({ type: 'checkpoint-discarded', ...discarded });
   if (!saved) return;
   if (saved.fingerprint !== loop.fingerprint) {
     throw new ConfigError(
@@ -108,6 +113,7 @@ function resume(loop: Loop): void {
     bestValue: saved.bestValue,
     bestWeights: saved.bestWeights,
     resumedFromEpoch: saved.epoch,
+    priorSeconds: saved.elapsedSeconds ?? 0,
     finished: saved.finished,
   });
   if (saved.finished && saved.stopReason) loop.stopReason = saved.stopReason;
@@ -142,7 +148,7 @@ async function trainEpoch(loop: Loop, epoch: number, started: number): Promise<{
       batch: step,
       batches: loop.stepsPerEpoch,
       loss: lossCount === 0 ? Number.NaN : lossSum / lossCount,
-      imagesPerSecond: images / Math.max(1e-3, (Date.now() - started) / 1000),
+      imagesPerSecond: images / Math.max(1e-3, (performance.now() - started) / 1000),
     });
   }
   loop.stepsPerEpoch = step;
@@ -163,7 +169,7 @@ async function endEpoch(loop: Loop, epoch: number, trained: { loss: number; imag
     valMeanAuroc: meanDefined(val.map((m) => m.auroc)),
     valMeanAuprc: meanDefined(val.map((m) => m.auprc)),
     val,
-    seconds: (Date.now() - started) / 1000,
+    seconds: (performance.now() - started) / 1000,
     trainImages: trained.images,
   };
   loop.history.push(record);
@@ -203,6 +209,7 @@ function saveEpoch(loop: Loop, epoch: number): void {
     history: loop.history,
     finished: loop.finished,
     stopReason: loop.finished ? loop.stopReason : null,
+    elapsedSeconds: loop.priorSeconds + (performance.now() - loop.started) / 1000,
     modelWeights: snapshotWeights(loop.model),
     bestWeights: loop.bestWeights,
     adam: loop.optimizer.getState(),
@@ -229,6 +236,8 @@ function startLoop(config: TrainConfig): Loop {
     bestValue: null,
     bestWeights: snapshotWeights(config.model),
     resumedFromEpoch: 0,
+    priorSeconds: 0,
+    started: performance.now(),
     stopReason: 'max-epochs',
     finished: false,
     stepsPerEpoch: null,
@@ -241,12 +250,11 @@ function startLoop(config: TrainConfig): Loop {
  */
 export async function train(config: TrainConfig): Promise<TrainResult> {
   validate(config);
-  const started = Date.now();
   const loop = startLoop(config);
   try {
     resume(loop);
     for (let epoch = loop.resumedFromEpoch + 1; epoch <= config.epochs && !loop.finished; epoch++) {
-      const epochStarted = Date.now();
+      const epochStarted = performance.now();
       config.onProgress?.({ type: 'epoch-start', epoch, epochs: config.epochs, learningRate: loop.optimizer.learningRate });
       const trained = await trainEpoch(loop, epoch, epochStarted);
       const { record, isBest } = await endEpoch(loop, epoch, trained, epochStarted);
@@ -254,8 +262,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       config.onProgress?.({ type: 'epoch-end', epoch, epochs: config.epochs, record, isBest });
     }
     restoreWeights(loop.model, loop.bestWeights);
-    const { history, bestEpoch, selectBy, stopReason, resumedFromEpoch } = loop;
-    return { history, bestEpoch, selectBy, stopReason, resumedFromEpoch, seconds: (Date.now() - started) / 1000 };
+    const { history, bestEpoch, selectBy, stopReason, resumedFromEpoch, priorSeconds } = loop;
+    return { history, bestEpoch, selectBy, stopReason, resumedFromEpoch, priorSeconds, seconds: (performance.now() - loop.started) / 1000 };
   } finally {
     loop.optimizer.dispose();
     loop.posWeight?.dispose();

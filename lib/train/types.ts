@@ -127,7 +127,10 @@ export interface TrainResult {
   stopReason: StopReason;
   /** Epoch training resumed after (0 when it started fresh). */
   resumedFromEpoch: number;
+  /** Wall seconds of training in this call. */
   seconds: number;
+  /** Wall seconds earlier processes spent on this run up to the checkpoint it resumed from (0 when fresh). */
+  priorSeconds: number;
 }
 
 export type TrainProgressEvent =
@@ -145,4 +148,6 @@ export type TrainProgressEvent =
     }
   | { type: 'evaluating'; epoch: number; epochs: number }
   | { type: 'epoch-end'; epoch: number; epochs: number; record: EpochRecord; isBest: boolean }
-  | { type: 'resumed'; fromEpoch: number; epochs: number };
+  | { type: 'resumed'; fromEpoch: number; epochs: number }
+  /** The checkpoint folder held a damaged state: it was moved to `movedTo` and training starts over. */
+  | { type: 'checkpoint-discarded'; reason: string; movedTo: string };

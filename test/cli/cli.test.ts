@@ -7,6 +7,7 @@ import { buildProgram, main, EXIT } from '../../lib/cli/main';
 import { GRIDS } from '../../lib/experiments/grids';
 import { ResultsStore } from '../../lib/experiments/store';
 import type { RunRecord } from '../../lib/experiments/types';
+import { makeRecord } from '../experiments/records';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtl-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -15,30 +16,7 @@ afterEach(() => {
 });
 
 function okRecord(seed: number, auroc: number): RunRecord {
-  return {
-    schema: 1,
-    status: 'ok',
-    configHash: `hash-${seed}`,
-    config: {
-      dataset: { id: 'covid-cohen', contentHash: 'c', labelNames: ['covid19'], synthetic: false },
-      split: { method: 'source', hash: 's', seed: 0 },
-      fraction: 0.25,
-      fractionLadder: [0.25, 0.5, 1],
-      cell: { model: { id: 'cbr-small' }, init: 'RI' },
-      weights: null,
-      pipeline: { size: 121, channels: 3, fit: 'pad-white', normalize: 'imagenet' },
-      training: {} as RunRecord['config']['training'],
-      seed,
-      profile: 'quick',
-    },
-    grid: 'fig4',
-    cellName: 'CBR-Small-RI',
-    seed,
-    startedAt: '2020-01-01T00:00:00.000Z',
-    finishedAt: '2020-01-01T00:01:00.000Z',
-    wallSeconds: 60,
-    test: [{ label: 'covid19', auroc, auprc: auroc - 0.1, ap: auroc - 0.05, positives: 31, negatives: 14, aurocCI: null, auprcCI: null }],
-  };
+  return makeRecord(`hash-${seed}`, 'ok', seed, auroc);
 }
 
 beforeAll(() => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { latestByConfig, readResults, readStoreFile, ResultsStore, STORE_FILE } from '../../lib/experiments/store';
 import { tiedScoresReason } from '../../lib/experiments/tied-scores';
 import type { RunRecord } from '../../lib/experiments/types';
+import { makeRecord } from './records';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -16,21 +17,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function record(hash: string, status: RunRecord['status'], seed = 0): RunRecord {
-  return {
-    schema: 1,
-    status,
-    configHash: hash,
-    config: { seed } as RunRecord['config'],
-    grid: 'g',
-    cellName: 'c',
-    seed,
-    startedAt: '2020-01-01T00:00:00.000Z',
-    finishedAt: '2020-01-01T00:00:01.000Z',
-    wallSeconds: 1,
-    ...(status === 'failed' ? { error: { name: 'Error', message: 'boom' } } : {}),
-  };
-}
+const record = (hash: string, status: RunRecord['status'], seed = 0): RunRecord => makeRecord(hash, status, seed);
 
 describe('ResultsStore', () => {
   it('appends records and never rewrites earlier lines', () => {
@@ -70,6 +57,16 @@ describe('ResultsStore', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, STORE_FILE), `${JSON.stringify(record('a', 'ok'))}\nnot json\n`);
     expect(() => readResults(dir)).toThrow(/line 2/);
+  });
+
+  it('a line that is JSON but not a run record is corruption too, named by line and field', () => {
+    const dir = tempDir();
+    const partial = { schema: 1, configHash: 'x', status: 'ok', grid: 'g' }; // passes the old schema/hash/status check
+    fs.writeFileSync(path.join(dir, STORE_FILE), `${JSON.stringify(record('a', 'ok'))}\n${JSON.stringify(partial)}\n`);
+    expect(() => readResults(dir)).toThrow(/runs\.jsonl: line 2 is not a valid run record \(field "config": /);
+    const wrongType = { ...record('b', 'ok'), config: { ...record('b', 'ok').config, fraction: '25%' } };
+    fs.writeFileSync(path.join(dir, STORE_FILE), `${JSON.stringify(wrongType)}\n`);
+    expect(() => readResults(dir)).toThrow(/line 1 is not a valid run record \(field "config\.fraction": /);
   });
 
   it('allows one writer at a time and takes over a stale lock', () => {

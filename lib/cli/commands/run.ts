@@ -63,7 +63,8 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
         view.stop();
       }
       process.stdout.write(
-        `\n${result.ok} finished, ${result.failed} failed, ${result.unavailable} unavailable here, ${result.alreadyDone} already in the store; ` +
+        `\n${result.ok} finished, ${result.failed} failed, ${result.unavailable} unavailable here, ${result.alreadyDone} already in the store` +
+          `${result.inUse > 0 ? `, ${result.inUse} left to the other process training them` : ''}; ` +
           `${result.wallSeconds.toFixed(0)} s wall\n`,
       );
       const touched = new Set(result.plan.runs.concat(result.plan.unavailable.map((u) => u.spec)).map((r) => r.configHash));

@@ -168,6 +168,8 @@ export function progressFromEvents(update: (done: number, total: number, note: s
           update(done, total, `${event.spec.cellName}: epoch ${e.epoch}/${e.epochs}, batch ${e.batch}${of}, loss ${e.loss.toFixed(3)}`);
         } else if (e.type === 'epoch-end') {
           update(done, total, `${event.spec.cellName}: epoch ${e.epoch}/${e.epochs} done${e.isBest ? ' (best so far)' : ''}`);
+        } else if (e.type === 'resumed') {
+          update(done, total, `${event.spec.cellName}: resumes from epoch ${e.fromEpoch}/${e.epochs} (its checkpoint)`);
         }
         break;
       }

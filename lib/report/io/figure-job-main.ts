@@ -9,12 +9,20 @@
  *   tsx lib/report/figure-job-main.ts '<FigureJobRequest as JSON>'
  */
 import { getGrid } from '../../experiments/grids';
+import { stopWhenParentDies } from '../../experiments/interrupt';
 import { getProfile } from '../../experiments/profiles';
 import { loadFigureData, progressFromEvents, runMissing, type FigureData, type FigureDataOptions } from './figure-data';
 import type { FigureJobRequest, FigureJobResult } from './figure-job';
 
+let readerGone = false;
+// The kernel that reads our lines is gone (EPIPE): stop writing, and stop the runs cleanly as if sent SIGTERM.
+process.stdout.on('error', () => {
+  if (!readerGone) process.kill(process.pid, 'SIGTERM');
+  readerGone = true;
+});
+
 function emit(message: unknown): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
+  if (!readerGone) process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
 function toResult(data: FigureData, trained?: FigureJobResult['trained']): FigureJobResult {
@@ -60,6 +68,7 @@ async function main(): Promise<void> {
   });
 }
 
+stopWhenParentDies();
 main().then(
   () => process.exit(0),
   (err: unknown) => {

@@ -68,6 +68,12 @@ export function figureJob(request: FigureJobRequest, options: FigureJobOptions =
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // A notebook's interrupt is SIGINT to the kernel (this process) only: pass it on, so the runner in the child
+    // stops its runs at their next batch instead of training on after the cell was interrupted.
+    const forwardInterrupt = (): void => {
+      child.kill('SIGINT');
+    };
+    process.on('SIGINT', forwardInterrupt);
     let result: FigureJobResult | undefined;
     let failure: { name: string; message: string } | undefined;
     let buffered = '';
@@ -101,6 +107,7 @@ export function figureJob(request: FigureJobRequest, options: FigureJobOptions =
     });
     child.on('error', reject);
     child.on('close', (code) => {
+      process.off('SIGINT', forwardInterrupt);
       if (buffered) onLine(buffered);
       if (result && code === 0) return resolve(result);
       const why = failure ? `${failure.name}: ${failure.message}` : `exit code ${code}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`;
