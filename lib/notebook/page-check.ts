@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ConfigError } from '../errors';
 import type { ChromiumSession } from '../plots/browser';
+import { escapeHtml } from '../plots/roc-pr';
 import type { PlotlySpec } from '../plots/types';
 import { SYSTEM_PYTHON } from './kernel';
 import { hasTag, type NotebookJson } from './notebook-json';
@@ -213,9 +214,6 @@ function pngMismatch(name: string, svg: FigureSnapshot, pngPath: string): Findin
   return { ...at, message: `figure "${name}": the PNG is ${width} x ${height} px but the SVG is ${svgWidth} x ${svgHeight}: not the same render` };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export interface PageCheckRequest {
   /** Executed notebooks (name, path of the executed copy). */
