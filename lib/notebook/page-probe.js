@@ -213,12 +213,23 @@
     return out;
   }
 
+  /** How far content runs past the right edge of `area` (px): its own scroll width, or a table or block inside it. */
+  function overflow(area, inner) {
+    var most = area.scrollWidth - area.clientWidth;
+    var right = area.getBoundingClientRect().right;
+    var nodes = area.querySelectorAll(inner);
+    for (var i = 0; i < nodes.length; i++) {
+      most = Math.max(most, nodes[i].scrollWidth - nodes[i].clientWidth, nodes[i].getBoundingClientRect().right - right);
+    }
+    return Math.max(0, Math.round(most));
+  }
+
   function page() {
     var figureIndex = 0;
     var cells = Array.prototype.map.call(document.querySelectorAll('.jp-Cell'), function (cell, order) {
       var input = cell.querySelector('.jp-Cell-inputWrapper');
       var outputs = Array.prototype.map.call(cell.querySelectorAll('.jp-OutputArea-output'), function (o) {
-        return { mime: o.getAttribute('data-mime-type') || '', text: (o.innerText || '').slice(0, 20000) };
+        return { mime: o.getAttribute('data-mime-type') || '', text: (o.innerText || '').slice(0, 20000), overflow: overflow(o, 'table, pre') };
       });
       var figures = Array.prototype.map.call(cell.querySelectorAll(FIGURES), function (gd) {
         return liveFigure(gd, figureIndex++);
@@ -228,6 +239,7 @@
         id: cellId(cell, order),
         kind: cellKind(cell),
         input: inputText.replace(/^In\s*\[[^\]]*\]:\s*/, ''),
+        inputOverflow: input ? overflow(input, 'pre, table') : 0,
         outputs: outputs,
         links: links(cell),
         figures: figures,

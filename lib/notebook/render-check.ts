@@ -83,6 +83,8 @@ export interface OutputSnapshot {
   /** nbconvert's data-mime-type: text/plain, text/html, application/vnd.jupyter.stderr, ... */
   mime: string;
   text: string;
+  /** How far (px) its content runs past the output area's right edge: a table or line too wide for the page. */
+  overflow: number;
 }
 
 export interface LinkSnapshot {
@@ -96,6 +98,8 @@ export interface CellSnapshot {
   id: string;
   kind: 'markdown' | 'code' | 'raw';
   input: string;
+  /** How far (px) the cell's source runs past its box (code lines too long to see). */
+  inputOverflow: number;
   outputs: OutputSnapshot[];
   links: LinkSnapshot[];
   figures: FigureSnapshot[];
@@ -123,6 +127,7 @@ export type CheckName =
   | 'stderr-output'
   | 'outside-path'
   | 'broken-link'
+  | 'overflow'
   | 'static-export-mismatch';
 
 export interface Finding {
@@ -144,6 +149,8 @@ export const RENDER_LIMITS = {
   minPlotSide: 40,
   /** A distribution (histogram, box) filling less than this share of its value axis is a sliver. */
   minDistributionShare: 0.1,
+  /** Content may run this far past its box (borders, sub-pixel layout) before it counts as cut. */
+  overflowTolerance: 4,
 } as const;
 
 const DISTRIBUTION_TRACES = new Set(['histogram', 'box', 'violin']);
@@ -361,8 +368,14 @@ function checkCellContent(cell: CellSnapshot, context: PathContext): Finding[] {
   for (const path of findOutsidePaths(cell.input, context)) {
     findings.push({ ...at, origin: 'notebook text', check: 'outside-path', label: path, message: `the ${cell.kind} cell's text names ${path}, outside the repository` });
   }
+  if (cell.inputOverflow > RENDER_LIMITS.overflowTolerance) {
+    findings.push({ ...at, origin: 'notebook text', check: 'overflow', message: `the ${cell.kind} cell's source runs ${cell.inputOverflow} px past its box: the ends of its longest lines are not on the page` });
+  }
   cell.outputs.forEach((output, k) => {
     const which = `output ${k + 1}`;
+    if (output.overflow > RENDER_LIMITS.overflowTolerance) {
+      findings.push({ ...at, origin: 'cell output', check: 'overflow', message: `${which} runs ${output.overflow} px past the page's output area (a table or line too wide): ${firstLine(output.text)}` });
+    }
     if (output.mime === 'application/vnd.jupyter.stderr') {
       findings.push({ ...at, origin: 'cell output', check: 'stderr-output', message: `${which} is stderr: ${firstLine(output.text)}` });
     }

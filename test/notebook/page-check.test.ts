@@ -94,6 +94,7 @@ describe.skipIf(!haveChromium)('checkRenderedPages on hand-made pages', () => {
       cell('3', 'code', 'show(overflowing)', [plot('overflowing', overflowing, 500, 300)]),
       cell('4', 'code', 'broken()', [output('text/html', '<script>undefinedFunction();</script><div data-rethink-figure="never"></div>')]),
       cell('5', 'code', 'remote()', [output('text/html', '<img src="https://example.org/chart.png" alt="remote">')]),
+      cell('6', 'code', `<pre>const wide = ${'1 + '.repeat(400)}1;</pre>`, [output('text/html', '<table style="width:2400px"><tr><td>bar</td></tr></table>')]),
     ]);
     const findings = await findingsOf(file, 3000);
     expect(summary(findings)).toEqual(
@@ -105,6 +106,8 @@ describe.skipIf(!haveChromium)('checkRenderedPages on hand-made pages', () => {
         '4 figure-not-rendered figure',
         '- console-error page',
         '- network-request page',
+        '6 overflow notebook text',
+        '6 overflow cell output',
       ]),
     );
     expect(findings.find((f) => f.check === 'console-error')!.message).toContain('undefinedFunction');
@@ -259,7 +262,7 @@ describe.skipIf(!haveChromium || !haveNbconvert)('an executed notebook through n
           outputs: [
             { output_type: 'display_data', metadata: {}, data: { 'text/html': plotlyLoaderHtml(), 'text/plain': 'plotly' } },
             { output_type: 'display_data', metadata: {}, data: { 'text/html': figureHtml(spec, { id: 'bars', name: 'bars', width: 700, height: 400 }), 'text/plain': 'Figure' } },
-            { output_type: 'execute_result', metadata: {}, data: { 'text/plain': "{ name: 'bars', spec: { data: [ [Object] ] } }" } },
+            { output_type: 'execute_result', metadata: {}, execution_count: 2, data: { 'text/plain': "{ name: 'bars', spec: { data: [ [Object] ] } }" } },
           ],
         },
       ],

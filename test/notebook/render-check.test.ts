@@ -151,14 +151,16 @@ describe('polygonsOverlap', () => {
 const context: PathContext = { repoRoot: '/r', notebookDir: '/r/notebooks', machineRoots: ['/work'], exists: (p) => p === '/r/notebooks/README.md' };
 
 function page(cells: Partial<PageSnapshot['cells'][number]>[]): PageSnapshot {
-  return { cells: cells.map((c, i) => ({ id: String(i + 1), kind: 'code', input: '', outputs: [], links: [], figures: [], ...c })) };
+  return { cells: cells.map((c, i) => ({ id: String(i + 1), kind: 'code', input: '', inputOverflow: 0, outputs: [], links: [], figures: [], ...c })) };
 }
+
+const out = (mime: string, text: string, overflow = 0) => ({ mime, text, overflow });
 
 describe('checkPage', () => {
   it('passes a clean page', () => {
     const clean = page([
       { kind: 'markdown', input: 'Fig. 2, see README.md and lib/toy.', links: [{ target: 'README.md', text: 'README', inOutput: false }] },
-      { input: "showFigure(spec, { name: 'bars' });", outputs: [{ mime: 'text/html', text: '' }], figures: [figure()] },
+      { input: "showFigure(spec, { name: 'bars' });", outputs: [out('text/html', '', 3)], figures: [figure()] },
     ]);
     expect(checkPage(clean, context)).toEqual([]);
   });
@@ -167,8 +169,8 @@ describe('checkPage', () => {
     const findings = checkPage(
       page([
         { kind: 'markdown', input: 'see `../shared/paper/paper-facts.md` §5.5' },
-        { input: 'showFigure(spec, { name: "bars" })', outputs: [{ mime: 'text/plain', text: "{\n  name: 'bars',\n  spec: { data: [ [Object] ] }\n}" }] },
-        { input: 'const m = describe();', outputs: [{ mime: 'application/vnd.jupyter.stderr', text: '=====\nHi, looks like you are running TensorFlow.js in Node.js.\n=====' }] },
+        { input: 'showFigure(spec, { name: "bars" })', outputs: [out('text/plain', "{\n  name: 'bars',\n  spec: { data: [ [Object] ] }\n}")] },
+        { input: 'const m = describe();', outputs: [out('application/vnd.jupyter.stderr', '=====\nHi, looks like you are running TensorFlow.js in Node.js.\n=====')] },
         { id: 'injected', input: 'let x = 1;', figures: [figure({ rendered: false })] },
       ]),
       { ...context, consoleErrors: ['Uncaught ReferenceError: Plotly is not defined'], failedRequests: [{ url: 'file:///usr/share/javascript/mathjax/MathJax.js', error: 'net::ERR_FILE_NOT_FOUND' }], blockedRequests: ['https://cdn.plot.ly/plotly.js'] },
@@ -188,6 +190,16 @@ describe('checkPage', () => {
       "fig2-roc-vs-prc, cell 2: [object-dump, cell output] output 1 is a raw object dump: name: 'bars',",
     );
     expect(formatFinding('fig2-roc-vs-prc', findings[6]!)).toMatch(/^fig2-roc-vs-prc, injected parameters cell: \[figure-not-rendered, figure\] figure "bars"/);
+  });
+
+  it('reports code lines past the cell box as notebook text and a table past the output area as cell output', () => {
+    const findings = checkPage(page([{ inputOverflow: 271, outputs: [out('text/html', 'bar | label | ours | paper', 120)] }]), context);
+    expect(findings.map((f) => [f.check, f.origin])).toEqual([
+      ['overflow', 'notebook text'],
+      ['overflow', 'cell output'],
+    ]);
+    expect(findings[0]!.message).toContain('271 px');
+    expect(findings[1]!.message).toContain('120 px');
   });
 
   it('reports a link in an output as cell output and one in prose as notebook text', () => {
