@@ -224,6 +224,15 @@
     return Math.max(0, Math.round(most));
   }
 
+  /** For code: the longest line in characters and about how many fit its box (monospace, so width / count). */
+  function lineWidths(input) {
+    var pre = input.querySelector('pre');
+    if (!pre) return undefined;
+    var longest = pre.textContent.split('\n').reduce(function (m, l) { return Math.max(m, l.length); }, 0);
+    if (longest === 0 || pre.scrollWidth <= pre.clientWidth) return { longest: longest, fits: longest };
+    return { longest: longest, fits: Math.floor(pre.clientWidth / (pre.scrollWidth / longest)) };
+  }
+
   function page() {
     var figureIndex = 0;
     var cells = Array.prototype.map.call(document.querySelectorAll('.jp-Cell'), function (cell, order) {
@@ -240,6 +249,7 @@
         kind: cellKind(cell),
         input: inputText.replace(/^In\s*\[[^\]]*\]:\s*/, ''),
         inputOverflow: input ? overflow(input, 'pre, table') : 0,
+        inputLines: input ? lineWidths(input) : undefined,
         outputs: outputs,
         links: links(cell),
         figures: figures,

@@ -100,6 +100,8 @@ export interface CellSnapshot {
   input: string;
   /** How far (px) the cell's source runs past its box (code lines too long to see). */
   inputOverflow: number;
+  /** Code cells: the longest source line and about how many characters fit the box, in characters. */
+  inputLines?: { longest: number; fits: number };
   outputs: OutputSnapshot[];
   links: LinkSnapshot[];
   figures: FigureSnapshot[];
@@ -369,7 +371,8 @@ function checkCellContent(cell: CellSnapshot, context: PathContext): Finding[] {
     findings.push({ ...at, origin: 'notebook text', check: 'outside-path', label: path, message: `the ${cell.kind} cell's text names ${path}, outside the repository` });
   }
   if (cell.inputOverflow > RENDER_LIMITS.overflowTolerance) {
-    findings.push({ ...at, origin: 'notebook text', check: 'overflow', message: `the ${cell.kind} cell's source runs ${cell.inputOverflow} px past its box: the ends of its longest lines are not on the page` });
+    const lines = cell.inputLines && cell.inputLines.longest > cell.inputLines.fits ? ` (longest line ${cell.inputLines.longest} characters, about ${cell.inputLines.fits} fit)` : '';
+    findings.push({ ...at, origin: 'notebook text', check: 'overflow', message: `the ${cell.kind} cell's source runs ${cell.inputOverflow} px past its box${lines}: the ends of its longest lines are not on the page` });
   }
   cell.outputs.forEach((output, k) => {
     const which = `output ${k + 1}`;

@@ -193,12 +193,12 @@ describe('checkPage', () => {
   });
 
   it('reports code lines past the cell box as notebook text and a table past the output area as cell output', () => {
-    const findings = checkPage(page([{ inputOverflow: 271, outputs: [out('text/html', 'bar | label | ours | paper', 120)] }]), context);
+    const findings = checkPage(page([{ inputOverflow: 271, inputLines: { longest: 160, fits: 118 }, outputs: [out('text/html', 'bar | label | ours | paper', 120)] }]), context);
     expect(findings.map((f) => [f.check, f.origin])).toEqual([
       ['overflow', 'notebook text'],
       ['overflow', 'cell output'],
     ]);
-    expect(findings[0]!.message).toContain('271 px');
+    expect(findings[0]!.message).toContain('271 px past its box (longest line 160 characters, about 118 fit)');
     expect(findings[1]!.message).toContain('120 px');
   });
 
