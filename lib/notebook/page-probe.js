@@ -265,11 +265,17 @@
     return { name: document.title, rendered: true, bounds: box(root), plotAreas: [], legend: legendBox(root), texts: texts(root) };
   }
 
-  /** Figures whose plotly drawing has not happened yet (the page's scripts wait for the bundle). */
+  /**
+   * Figures not yet drawn: ours until their script marks them drawn (plotly's promise settled, automargin redraws
+   * included), any other plotly figure until it has a layout.
+   */
   function pendingFigures() {
     var all = document.querySelectorAll(FIGURES);
     var pending = 0;
-    for (var i = 0; i < all.length; i++) if (!all[i]._fullLayout) pending++;
+    for (var i = 0; i < all.length; i++) {
+      var ours = all[i].hasAttribute('data-rethink-figure');
+      if (ours ? !all[i].hasAttribute('data-rethink-drawn') : !all[i]._fullLayout) pending++;
+    }
     return pending;
   }
 
