@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { launchChromium, type ChromiumSession } from '../lib/plots/browser';
 import { exportFigures } from '../lib/plots/export';
 import { runPageCheck, type PageCheckResult } from '../lib/notebook/page-check';
-import { formatFinding, type Finding } from '../lib/notebook/render-check';
+import { formatFinding, type Finding } from '../lib/notebook/findings';
 import {
   attachStaticFigures,
   executeNotebook,

@@ -1,8 +1,8 @@
 /**
  * The rendered-page check behind `npm run reproduce` and `npm test`: executed notebooks -> HTML (nbconvert, as a
- * reader would share them) -> headless Chromium, offline -> measurements (page-probe.js) -> findings
- * (render-check.ts), plus a full-page screenshot per notebook for a reviewer. The static SVG exports get the same
- * label check. One browser session serves every page and figure.
+ * reader would share them) -> headless Chromium at 1280 px wide, offline -> measurements (page-probe.js) ->
+ * findings (render-check.ts, figure-check.ts), plus a full-page screenshot per notebook for a reviewer. The static
+ * SVG exports get the same label check. One browser session serves every page and figure.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,7 +17,9 @@ import { SYSTEM_PYTHON } from './kernel';
 import { hasTag, type NotebookJson } from './notebook-json';
 import { INJECTED_TAG } from './parameters';
 import type { PathContext } from './page-content';
-import { checkFigure, checkPage, type AxisLayout, type Finding, type FigureSnapshot, type PageSnapshot } from './render-check';
+import { checkFigure, type AxisLayout, type FigureSnapshot } from './figure-check';
+import type { Finding } from './findings';
+import { checkPage, type PageSnapshot } from './render-check';
 
 /** nbconvert turns cell tags into `celltag_<tag>` classes: this one carries the cell's number to the page. */
 export const CELL_TAG_PREFIX = 'rethink-cell-';

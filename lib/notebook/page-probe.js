@@ -1,10 +1,10 @@
 /*
  * Browser side of the rendered-page check (lib/notebook/page-check.ts): measures what a reader sees and returns it
- * as plain data; the judging happens in Node (lib/notebook/render-check.ts), where it is unit-tested.
+ * as plain data; the judging happens in Node (render-check.ts, figure-check.ts), where it is unit-tested.
  *
  * Loaded into the page with playwright's addScriptTag (plain JavaScript, no imports: it runs in Chromium and must
  * not depend on how the Node side was compiled). Defines window.__rethinkProbe = { pendingFigures, page, svg }.
- * The shapes it returns are the `*Snapshot` interfaces of render-check.ts.
+ * The shapes it returns are the `*Snapshot` interfaces of render-check.ts and figure-check.ts.
  */
 (function () {
   'use strict';

@@ -16,7 +16,7 @@ import {
 } from '../../lib/notebook/page-check';
 import { findRepoRoot, SYSTEM_PYTHON } from '../../lib/notebook/kernel';
 import type { NotebookJson } from '../../lib/notebook/notebook-json';
-import type { Finding } from '../../lib/notebook/render-check';
+import type { Finding } from '../../lib/notebook/findings';
 import { chromiumPath, launchChromium, type ChromiumSession } from '../../lib/plots/browser';
 import { exportFigures, plotlyBundlePath } from '../../lib/plots/export';
 import { figureHtml, plotlyLoaderHtml } from '../../lib/plots/inline-html';
