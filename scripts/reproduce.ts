@@ -86,24 +86,8 @@ async function main(): Promise<number> {
   }
   const pageCheckMode = options.pageCheck as PageCheckMode;
 
-  const available = fs
-    .readdirSync(notebooksDir)
-    .filter((f) => f.endsWith('.ipynb'))
-    .map((f) => f.slice(0, -'.ipynb'.length))
-    .sort();
-  let selected = available;
-  if (options.only) {
-    selected = options.only.split(',').map((s) => s.trim().replace(/\.ipynb$/, '')).filter(Boolean);
-    const unknown = selected.filter((n) => !available.includes(n));
-    if (unknown.length > 0) {
-      console.log(`reproduce: no notebook ${unknown.join(', ')} in ${notebooksDir} (have: ${available.join(', ')})`);
-      return 2;
-    }
-  }
-  if (selected.length === 0) {
-    console.log(`reproduce: no notebooks in ${notebooksDir}`);
-    return 2;
-  }
+  const selected = selectNotebooks(notebooksDir, options.only);
+  if (!selected) return 2;
 
   const kernel = kernelPaths(root);
   if (!isKernelInstalled(kernel)) {
@@ -121,29 +105,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   const runs: NotebookRun[] = [];
   for (const [i, { name, nb }] of prepared.entries()) {
-    const executedPath = path.join(outDir, `${name}.ipynb`);
-    const specsDir = path.join(outDir, '.figure-specs', name);
-    fs.rmSync(specsDir, { recursive: true, force: true });
-    fs.writeFileSync(executedPath, JSON.stringify(nb, null, 1));
     console.log(`[${i + 1}/${prepared.length}] ${name} (profile ${options.profile}) ...`);
-    const result = await executeNotebook({
-      notebookPath: executedPath,
-      cwd: root,
-      env: { ...jupyterEnv(kernel), [FIGURE_SPECS_ENV]: specsDir, RETHINK_PROFILE: options.profile },
-      onCell: (p) =>
-        console.log(`    cell ${p.cell}/${p.total} ${formatSeconds(p.seconds)} (notebook ${formatSeconds(p.elapsed)})`),
-    });
-    runs.push({ name, executedPath, specsDir, ok: result.ok, seconds: result.seconds });
-    if (result.ok) {
-      console.log(`    ok in ${formatSeconds(result.seconds)} -> ${path.relative(root, executedPath)}`);
-    } else if (result.failure) {
-      console.log(`    FAILED in cell ${result.failure.cellIndex} after ${formatSeconds(result.seconds)}:`);
-      console.log(indent(result.failure.source.split('\n').slice(0, 8).join('\n'), '      > '));
-      console.log(indent(result.failure.message, '      '));
-      console.log(`    partial notebook: ${path.relative(root, executedPath)}`);
-    } else {
-      console.log(`    FAILED (kernel/driver) after ${formatSeconds(result.seconds)}:\n${indent(result.crash ?? '', '      ')}`);
-    }
+    runs.push(await runNotebook(name, nb, { outDir, root, profile: options.profile, env: jupyterEnv(kernel) }));
   }
 
   const { exportOk, pages } = options.export
@@ -168,6 +131,55 @@ async function main(): Promise<number> {
       (pages ? `; page check: ${pages.failed} of ${pages.passed + pages.failed} pages and figures with findings` : ''),
   );
   return failed.length === 0 && exportOk && pageFailures === 0 ? 0 : 1;
+}
+
+/** The notebooks named by --only (all in notebooks/ by default); undefined, after saying why, if any is unknown. */
+function selectNotebooks(notebooksDir: string, only: string | undefined): string[] | undefined {
+  const available = fs
+    .readdirSync(notebooksDir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .map((f) => f.slice(0, -'.ipynb'.length))
+    .sort();
+  const selected = only ? only.split(',').map((s) => s.trim().replace(/\.ipynb$/, '')).filter(Boolean) : available;
+  const unknown = selected.filter((n) => !available.includes(n));
+  if (unknown.length > 0) {
+    console.log(`reproduce: no notebook ${unknown.join(', ')} in ${notebooksDir} (have: ${available.join(', ')})`);
+    return undefined;
+  }
+  if (selected.length === 0) {
+    console.log(`reproduce: no notebooks in ${notebooksDir}`);
+    return undefined;
+  }
+  return selected;
+}
+
+/** Executes one parameterised notebook into <out>/<name>.ipynb, printing each cell's time and any failure. */
+async function runNotebook(
+  name: string,
+  nb: NotebookJson,
+  where: { outDir: string; root: string; profile: string; env: NodeJS.ProcessEnv },
+): Promise<NotebookRun> {
+  const executedPath = path.join(where.outDir, `${name}.ipynb`);
+  const specsDir = path.join(where.outDir, '.figure-specs', name);
+  fs.rmSync(specsDir, { recursive: true, force: true });
+  fs.writeFileSync(executedPath, JSON.stringify(nb, null, 1));
+  const result = await executeNotebook({
+    notebookPath: executedPath,
+    cwd: where.root,
+    env: { ...where.env, [FIGURE_SPECS_ENV]: specsDir, RETHINK_PROFILE: where.profile },
+    onCell: (p) => console.log(`    cell ${p.cell}/${p.total} ${formatSeconds(p.seconds)} (notebook ${formatSeconds(p.elapsed)})`),
+  });
+  if (result.ok) {
+    console.log(`    ok in ${formatSeconds(result.seconds)} -> ${path.relative(where.root, executedPath)}`);
+  } else if (result.failure) {
+    console.log(`    FAILED in cell ${result.failure.cellIndex} after ${formatSeconds(result.seconds)}:`);
+    console.log(indent(result.failure.source.split('\n').slice(0, 8).join('\n'), '      > '));
+    console.log(indent(result.failure.message, '      '));
+    console.log(`    partial notebook: ${path.relative(where.root, executedPath)}`);
+  } else {
+    console.log(`    FAILED (kernel/driver) after ${formatSeconds(result.seconds)}:\n${indent(result.crash ?? '', '      ')}`);
+  }
+  return { name, executedPath, specsDir, ok: result.ok, seconds: result.seconds };
 }
 
 /**
