@@ -1,7 +1,9 @@
 /**
  * The README's test command (`npm test`): the vitest suite, then every notebook executed headless through the
- * real Jupyter client on the `smoke` profile. Ends with one "N passed, N failed" line over both, so a CI log
- * reader sees the whole count, and exits non-zero on any failure.
+ * real Jupyter client on the `smoke` profile, its figures exported, and each executed notebook checked as a
+ * rendered page (nbconvert HTML in headless Chromium, `--page-check strict`: any finding fails). Ends with one
+ * "N passed, N failed" line over all of it, so a CI log reader sees the whole count, and exits non-zero on any
+ * failure. Screenshots and findings: .cache/test-run/notebooks/<name>.png and page-check.json.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -67,6 +69,8 @@ if (!skipNotebooks) {
     path.join(cacheDir, 'notebooks'),
     '--figures',
     path.join(cacheDir, 'figures'),
+    '--page-check',
+    'strict',
     '--summary',
     notebooksJson,
   ]);

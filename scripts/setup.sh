@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Jupyter from Debian (papermill is not used: it cannot parameterise tslab), Chromium for plotly's static export.
-apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel chromium)
+# Jupyter from Debian (papermill is not used: it cannot parameterise tslab), Chromium for plotly's static export
+# and the rendered-page check; MathJax and RequireJS are what Debian's nbconvert HTML loads from /usr/share/javascript
+# (without them the pages show raw TeX and log errors).
+apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel chromium libjs-mathjax libjs-requirejs)
 # Reference implementations for golden fixtures and benchmark peers (dev only, never used at run time).
 if [ "${RETHINK_DEV_PACKAGES:-0}" = "1" ]; then
   apt_packages+=(python3-sklearn python3-torch python3-torchvision python3-pil python3-numpy)

@@ -120,10 +120,14 @@ export function readFigureRecords(specsDir: string): FigureRecord[] {
 
 let defaultShower: FigureShower | undefined;
 
-/** Draws `spec` inline (plotly bundle sent once per kernel) and records it for static export. */
-export function showFigure(spec: PlotlySpec, options: ShowFigureOptions): FigureRecord {
+/**
+ * Draws `spec` inline (plotly bundle sent once per kernel) and records it for static export. Returns nothing on
+ * purpose: tslab prints the value of a cell's last expression, and a record returned here would appear under the
+ * chart as a raw object dump.
+ */
+export function showFigure(spec: PlotlySpec, options: ShowFigureOptions): void {
   defaultShower ??= createFigureShower();
-  return defaultShower.show(spec, options);
+  defaultShower.show(spec, options);
 }
 
 /** Sends the plotly bundle again, e.g. after the output that carried it was cleared. */

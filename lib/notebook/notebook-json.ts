@@ -14,6 +14,8 @@ export interface NotebookOutput {
   text?: string | string[];
   data?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** execute_result only. */
+  execution_count?: number | null;
   ename?: string;
   evalue?: string;
   traceback?: string[];

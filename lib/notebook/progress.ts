@@ -37,7 +37,8 @@ export function liveProgress(label: string, options: LiveProgressOptions = {}): 
     const fraction = total && total > 0 ? Math.min(1, done / total) : undefined;
     const eta = fraction && fraction > 0 && !finished ? elapsed * (1 - fraction) / fraction : undefined;
     const parts = [
-      total === undefined ? `${done}` : `${done}/${total}`,
+      // Without a total, a count of nothing done says nothing ("reading the store: 0 · done").
+      total === undefined ? (done > 0 ? `${done}` : undefined) : `${done}/${total}`,
       fraction === undefined ? undefined : `${(fraction * 100).toFixed(0)}%`,
       `${formatSeconds(elapsed)} elapsed`,
       eta === undefined ? undefined : `ETA ${formatSeconds(eta)}`,

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BackendError } from '../errors';
+import { launchChromium, type ChromiumSession } from './browser';
 import type { PlotlySpec } from './types';
 
 export type StaticFormat = 'svg' | 'png';
@@ -24,22 +25,13 @@ export interface FigureExportJob {
 export interface ExportOptions {
   /** Chromium binary; default $RETHINK_CHROMIUM or /usr/bin/chromium. */
   executablePath?: string;
+  /** A running browser to use (and leave running); otherwise one is started and closed. */
+  session?: ChromiumSession;
   /** Called after each figure is written. */
   onExported?: (files: string[], job: FigureExportJob) => void;
 }
 
 export const DEFAULT_FIGURE_SIZE = { width: 900, height: 450 } as const;
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 export function plotlyBundlePath(): string {
   return require.resolve('plotly.js-dist');
@@ -48,22 +40,10 @@ export function plotlyBundlePath(): string {
 /** Renders every job in one browser session; returns the files written, in job order. */
 export async function exportFigures(jobs: readonly FigureExportJob[], options: ExportOptions = {}): Promise<string[][]> {
   if (jobs.length === 0) return [];
-  const executablePath = options.executablePath ?? process.env.RETHINK_CHROMIUM ?? '/usr/bin/chromium';
-  if (!fs.existsSync(executablePath)) {
-    throw new BackendError(
-      `Chromium not found at ${executablePath}; install Debian's \`chromium\` or set RETHINK_CHROMIUM (needed for static figure export)`,
-      { file: executablePath },
-    );
-  }
-  // Loaded lazily: notebooks import lib/plots for the builders and never need a browser driver.
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS }).catch((err: unknown) => {
-    throw new BackendError(`could not start Chromium at ${executablePath}: ${(err as Error).message}`, {
-      file: executablePath,
-    });
-  });
+  const session =
+    options.session ?? (await launchChromium({ executablePath: options.executablePath, why: 'static figure export' }));
+  const page = await session.context.newPage();
   try {
-    const page = await browser.newPage();
     await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
     await page.addScriptTag({ path: plotlyBundlePath() });
     const written: string[][] = [];
@@ -93,7 +73,8 @@ export async function exportFigures(jobs: readonly FigureExportJob[], options: E
     }
     return written;
   } finally {
-    await browser.close();
+    await page.close();
+    if (!options.session) await session.close();
   }
 }
 

@@ -9,6 +9,8 @@ import { plotlyBundlePath } from './export';
 import type { PlotlySpec } from './types';
 
 export const FIGURE_ATTRIBUTE = 'data-rethink-figure';
+/** Set on a figure's <div> when plotly has finished drawing it. */
+export const DRAWN_ATTRIBUTE = 'data-rethink-drawn';
 
 /** Embeds JSON in a <script> safely: `</script>` and HTML comments cannot terminate it early. */
 export function scriptSafeJson(value: unknown): string {
@@ -42,7 +44,11 @@ export function figureHtml(spec: PlotlySpec, options: FigureHtmlOptions): string
     '  var tries = 0;',
     '  function draw() {',
     '    if (!el) return;',
-    '    if (window.Plotly) { el.innerHTML = ""; window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }',
+    '    if (window.Plotly) {',
+    '      el.innerHTML = "";',
+    // Marks the figure drawn once plotly's promise settles (after its automargin redraws), for the page check.
+    `      window.Plotly.newPlot(el, fig.data, fig.layout, fig.config).then(function () { el.setAttribute("${DRAWN_ATTRIBUTE}", "1"); });`,
+    '    }',
     // The bundle output may still be executing when a later output renders; wait up to ~20 s for it.
     '    else if (tries++ < 200) setTimeout(draw, 100);',
     '  }',

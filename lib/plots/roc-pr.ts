@@ -4,7 +4,7 @@
  */
 import { MetricInputError } from '../errors';
 import { CONFUSION_DEFINITIONS } from './confusion';
-import { axis, axisKey, baseLayout, CHANCE_LINE_COLOUR, panelDomains, seriesColour } from './style';
+import { axis, axisKey, baseLayout, CHANCE_LINE_COLOUR, figureTitle, panelDomains, seriesColour, TITLE_LINE_PX } from './style';
 import type { PlotlySpec, PlotlyTrace } from './types';
 
 export interface RocPrCurve {
@@ -77,7 +77,7 @@ export function rocPrFigure(curves: readonly RocPrCurve[], options: RocPrFigureO
     data.push({
       type: 'table',
       domain: { x: domains[2], y: [0.1, 0.9] },
-      columnwidth: [1, 2],
+      columnwidth: [1.3, 2],
       header: {
         values: ['<b>Metric</b>', '<b>Definition</b>'],
         fill: { color: '#f0f0f0' },
@@ -92,10 +92,11 @@ export function rocPrFigure(curves: readonly RocPrCurve[], options: RocPrFigureO
   }
 
   const range = [-0.02, 1.02];
+  const title = figureTitle(options.title);
   const layout = baseLayout({
-    title: options.title === undefined ? undefined : { text: options.title },
-    legend: { orientation: 'h', x: 0, y: -0.2, yanchor: 'top', bgcolor: 'rgba(255,255,255,0.85)' },
-    margin: { l: 64, r: 24, t: options.title === undefined ? 40 : 72, b: 120 },
+    title: title.title,
+    // Room for the panel titles (annotations, which do not push margins) under the figure title.
+    margin: { l: 64, r: 24, t: 40 + TITLE_LINE_PX * title.lines, b: 24 },
     [axisKey('x', 0)]: axis('False positive rate (FPR)', { domain: domains[0], range, anchor: 'y' }),
     [axisKey('y', 0)]: axis('True positive rate (TPR)', { range, anchor: 'x' }),
     [axisKey('x', 1)]: axis('Recall (TPR)', { domain: domains[1], range, anchor: 'y2' }),

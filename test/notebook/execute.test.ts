@@ -63,6 +63,8 @@ describe.skipIf(!haveJupyter)('executeNotebook with the project tslab kernel', (
           "showFigure(groupedBarFigure({ groups: ['g'], series: ['s'], values: [[n / 10]], yTitle: 'y' }), { name: 'tiny' });",
           'console.log(`n=${n} cwd=${process.cwd()}`);',
         ].join('\n'),
+        // A cell ending in showFigure: tslab prints a last expression's value, so it must return nothing.
+        "showFigure(groupedBarFigure({ groups: ['g'], series: ['s'], values: [[0.2]], yTitle: 'y' }), { name: 'last' });",
       ),
       { overrides: { n: 5 } },
     );
@@ -71,7 +73,8 @@ describe.skipIf(!haveJupyter)('executeNotebook with the project tslab kernel', (
     const outputs = executed.cells[2]!.outputs!;
     expect(outputs.find((o) => o.output_type === 'stream')?.text).toEqual([`n=5 cwd=${root}\n`]);
     expect(outputs.some((o) => String(o.data?.['text/html'] ?? '').includes('data-rethink-figure="tiny"'))).toBe(true);
-    expect(readFigureRecords(specsDir).map((r) => (r.spec.data[0] as any).y)).toEqual([[0.5]]);
+    expect(readFigureRecords(specsDir).map((r) => (r.spec.data[0] as any).y)).toEqual([[0.2], [0.5]]); // by file name: last, tiny
+    expect(executed.cells[3]!.outputs!.map((o) => o.output_type)).toEqual(['display_data']);
   }, 120_000);
 
   it('compiles and runs the whole public API (lib/index) under tslab\'s own TypeScript 5.0', async () => {

@@ -106,4 +106,10 @@ describe('liveProgress', () => {
     expect(shown[2]!.bundle['text/plain']).toBe('draws: 100/100 · 100% · 0.3 s elapsed · done · loss 0.3');
     expect(shown[2]!.bundle['text/html']).toContain('<progress value="100" max="100"');
   });
+
+  it('leaves out a count of nothing when there is no total', () => {
+    const { shown, sink } = recordingSink();
+    liveProgress('reading the results store', { sink, now: () => 8600 }).finish('14 stored runs read');
+    expect(shown[0]!.bundle['text/plain']).toBe('reading the results store: 0.0 s elapsed · done · 14 stored runs read');
+  });
 });

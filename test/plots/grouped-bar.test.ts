@@ -75,3 +75,43 @@ describe('groupedBarFigure', () => {
     expect(note.y).toBeCloseTo(0.83 + 0.02, 12);
   });
 });
+
+describe('groupedBarFigure axes a reader can trust', () => {
+  it('starts counts at zero, so a bar of 32 images looks a fifth of one of 170', () => {
+    const views = groupedBarFigure({ groups: ['PA', 'AP Supine', 'AP'], series: ['covid'], values: [[170, 69, 32]], yTitle: 'images' });
+    const [lo, hi] = (views.layout.yaxis as any).range as [number, number];
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThan(170);
+  });
+
+  it('never shows negative axis under non-negative values, and keeps the zoom of scores', () => {
+    const small = groupedBarFigure({ groups: ['a', 'b'], series: ['s'], values: [[0.05, 0.9]], yTitle: 'share' });
+    expect((small.layout.yaxis as any).range[0]).toBe(0);
+    const scores = groupedBarFigure({ groups: ['a', 'b'], series: ['s'], values: [[0.71, 0.74]], yTitle: 'AUROC' });
+    expect((scores.layout.yaxis as any).range[0]).toBeGreaterThan(0.6);
+  });
+
+  it('puts values spanning more than three orders of magnitude on a log axis, and says so', () => {
+    const params = groupedBarFigure({
+      groups: ['T1', 'F'],
+      series: ['backbone', 'GAP head'],
+      values: [[0.378, 6.95], [0.0017, 0.0133]],
+      yTitle: 'parameters (millions)',
+      annotations: [{ group: 'F', series: 'GAP head', text: 'tiny' }],
+    });
+    const y = params.layout.yaxis as any;
+    expect(y.type).toBe('log');
+    expect(y.title.text).toBe('parameters (millions) (log scale)');
+    expect(y.range[0]).toBeLessThan(Math.log10(0.0017));
+    expect(y.range[1]).toBeGreaterThan(Math.log10(6.95));
+    // Annotations on a log axis are placed by log10 of their value.
+    expect((params.layout.annotations as any[])[0].y).toBeCloseTo(Math.log10(0.0133), 12);
+    expect((groupedBarFigure({ ...input }).layout.yaxis as any).type).toBe('linear');
+    expect(() => groupedBarFigure({ groups: ['a'], series: ['s'], values: [[0]], yTitle: 'y', yType: 'log' })).toThrow(/above zero/);
+  });
+
+  it('breaks a long group label before its parenthesis instead of turning it', () => {
+    const spec = groupedBarFigure({ groups: ['covid19 (covid-cohen)', 'TL'], series: ['s'], values: [[0.7, 0.3]], yTitle: 'y' });
+    expect((spec.layout.xaxis as any).ticktext).toEqual(['covid19<br>(covid-cohen)', 'TL']);
+  });
+});

@@ -20,6 +20,8 @@ describe('inline plotly html', () => {
     expect(fig.layout.height).toBe(400);
     expect(fig.layout.width).toBeUndefined();
     expect(fig.data[0].name).toBe('</script>');
+    // Marked drawn when plotly's promise settles, so a page check measures the finished layout.
+    expect(html).toContain('.then(function () { el.setAttribute("data-rethink-drawn", "1"); })');
   });
 
   it('wraps the bundle so it sets window.Plotly even where module/define exist', () => {
