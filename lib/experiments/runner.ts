@@ -11,6 +11,7 @@ import { MODELS } from '../models/registry';
 import { defaultWeightsCacheDir } from '../models/weights/cache';
 import type { TrainProgressEvent } from '../train/types';
 import { discardRunState, executeRun } from './execute';
+import { pendingRuns, unavailableRecords } from './pending';
 import { planRuns, type Plan } from './plan';
 import type { FromWorker, ToWorker } from './protocol';
 import { latestByConfig, ResultsStore } from './store';
@@ -67,11 +68,16 @@ function estimatedCost(spec: RunSpec): number {
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.ts');
 
+/** Unfinished runs' training state, by default: `runs/` beside the weights cache (see RunGridOptions.workDir). */
+export function defaultWorkDir(): string {
+  return path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
+}
+
 export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   const started = Date.now();
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0) throw new ConfigError(`workers must be an integer >= 0, got ${workers}`, { field: 'workers' });
-  const workDir = options.workDir ?? path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
+  const workDir = options.workDir ?? defaultWorkDir();
   const plan = await planRuns({
     grids: options.grids,
     dataset: options.dataset,
@@ -89,29 +95,10 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   };
   try {
     const latest = latestByConfig(store.records());
-    for (const { spec, reason } of plan.unavailable) {
-      const previous = latest.get(spec.configHash);
-      if (previous?.status === 'unavailable' && previous.reason === reason) continue;
-      const now = new Date().toISOString();
-      append({ schema: 1, status: 'unavailable', configHash: spec.configHash, config: spec.config, grid: spec.grid, cellName: spec.cellName, seed: spec.config.seed, startedAt: now, finishedAt: now, wallSeconds: 0, reason });
-    }
-    const retryFailed = options.retryFailed ?? true;
-    let alreadyDone = 0;
-    let skippedFailed = 0;
-    const toRun = plan.runs
-      .filter((spec) => {
-        const previous = latest.get(spec.configHash);
-        if (previous?.status === 'ok') {
-          alreadyDone += 1;
-          return false;
-        }
-        if (previous?.status === 'failed' && !retryFailed) {
-          skippedFailed += 1;
-          return false;
-        }
-        return true;
-      })
-      .sort((a, b) => estimatedCost(b) - estimatedCost(a));
+    for (const record of unavailableRecords(plan, latest)) append(record);
+    const pending = pendingRuns(plan, latest, options.retryFailed ?? true);
+    const { alreadyDone, skippedFailed } = pending;
+    const toRun = pending.toRun.sort((a, b) => estimatedCost(b) - estimatedCost(a));
     options.onEvent?.({ type: 'plan', plan, toRun, alreadyDone, skippedFailed });
 
     if (!options.dryRun && toRun.length > 0) {
