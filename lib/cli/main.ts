@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { RethinkError } from '../errors';
 import { addFetchCommands } from './commands/fetch';
 import { addRunCommand } from './commands/run';
+import { addSlurmCommands } from './commands/slurm';
 import { addStoreCommands } from './commands/store';
 import { EXIT, type Outcome } from './commands/common';
 
@@ -25,6 +26,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
     .showHelpAfterError()
     .exitOverride();
   addRunCommand(program, outcome);
+  addSlurmCommands(program, outcome);
   addStoreCommands(program, outcome);
   addFetchCommands(program);
   return program;
