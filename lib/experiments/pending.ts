@@ -34,6 +34,12 @@ export function pendingRuns(plan: Plan, latest: Map<string, RunRecord>, retryFai
   return { toRun, alreadyDone, skippedFailed };
 }
 
+/** The record of a run that cannot be done here (e.g. its weights are missing), with the reason. */
+export function unavailableRecord(spec: RunSpec, reason: string, now: string = new Date().toISOString()): RunRecord {
+  const { configHash, config, grid, cellName } = spec;
+  return { schema: 1, status: 'unavailable', configHash, config, grid, cellName, seed: config.seed, startedAt: now, finishedAt: now, wallSeconds: 0, reason };
+}
+
 /** 'unavailable' records for the plan's cells that cannot run here, except those already recorded for the same reason. */
 export function unavailableRecords(plan: Plan, latest: Map<string, RunRecord>, now: string = new Date().toISOString()): RunRecord[] {
   return plan.unavailable
@@ -41,17 +47,5 @@ export function unavailableRecords(plan: Plan, latest: Map<string, RunRecord>, n
       const previous = latest.get(spec.configHash);
       return !(previous?.status === 'unavailable' && previous.reason === reason);
     })
-    .map(({ spec, reason }) => ({
-      schema: 1,
-      status: 'unavailable',
-      configHash: spec.configHash,
-      config: spec.config,
-      grid: spec.grid,
-      cellName: spec.cellName,
-      seed: spec.config.seed,
-      startedAt: now,
-      finishedAt: now,
-      wallSeconds: 0,
-      reason,
-    }));
+    .map(({ spec, reason }) => unavailableRecord(spec, reason, now));
 }

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
+import type { BackendChoice } from '../../backend/index';
 import { ConfigError } from '../../errors';
 import type { DatasetRef, GridSpec } from '../../experiments/types';
 import { getProfile } from '../../experiments/profiles';
@@ -83,7 +84,7 @@ export async function submitToSlurm({ grids, dataset, slurm, opts }: SlurmRunReq
     weights: parseWeights(opts.weights as string[]),
     ...(opts.workDir ? { workDir: path.resolve(String(opts.workDir)) } : {}),
     storeDir,
-    backend: opts.backend as 'auto',
+    backend: opts.backend as BackendChoice,
     retryFailed: opts.retryFailed as boolean,
     slurm,
     dryRun: !!opts.dryRun,
@@ -96,7 +97,10 @@ export async function submitToSlurm({ grids, dataset, slurm, opts }: SlurmRunReq
     `plan: ${plan.runs.length + plan.unavailable.length} runs: ${result.alreadyDone} finished, ${result.stillActive} queued or running in an earlier submission, ` +
       `${plan.unavailable.length} unavailable here${result.skippedFailed ? `, ${result.skippedFailed} failed (not retried)` : ''}, ${submitted.length} to submit`,
   );
-  if (!submission || !result.script) return;
+  if (!submission || !result.script) {
+    process.stdout.write('nothing to submit: every run is finished, unavailable here, or queued or running in an earlier submission\n');
+    return;
+  }
   if (opts.dryRun) {
     process.stdout.write(result.script);
     err(`dry run: nothing submitted (array ${arraySpec(submitted.length, slurm.maxConcurrent)})`);
@@ -166,7 +170,8 @@ export function slurmStatus(storeDir: string, submissionId: string | undefined, 
   const out: string[] = [];
   if (submission) {
     const { tasks, notes } = submissionStatus(storeDir, submission);
-    const counts = PHASES.map((p) => [p, tasks.filter((t) => t.phase === p).length] as const).filter(([p, n]) => n > 0 || p !== 'unavailable' && p !== 'unknown');
+    // The four states always, the rare ones when they occur.
+    const counts = PHASES.map((p) => [p, tasks.filter((t) => t.phase === p).length] as const).filter(([p, n]) => n > 0 || PHASES.indexOf(p) < 4);
     out.push(`\nSlurm submission ${submission.id}, job ${submission.jobId ?? '(not submitted)'}, ${tasks.length} runs: ${counts.map(([p, n]) => `${n} ${p}`).join(', ')}`);
     const shown = tasks.length <= 50 ? tasks : tasks.filter((t) => t.phase !== 'finished');
     out.push(formatTable(['task', 'run', 'state', 'detail'], shown.map((t) => [String(t.task), runLabel(t.run), t.phase, t.detail.slice(0, 100)])));

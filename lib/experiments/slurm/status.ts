@@ -21,8 +21,8 @@ export interface TaskStatus {
 export interface TaskEvidence {
   /** squeue's entries for the submission's job, or null when squeue could not be asked. */
   queue: TaskState[] | null;
-  /** sacct's entries, or null without accounting. */
-  accounting: TaskState[] | null;
+  /** sacct's entries, or null without accounting; asked only for a task that left no other trace. */
+  accounting(): TaskState[] | null;
   /** Newest record per run (store and uncollected shards). */
   latest: Map<string, RunRecord>;
   /** The task's exit file text, or null. */
@@ -54,36 +54,33 @@ export function taskStatus(submission: Submission, task: number, evidence: TaskE
   if (submission.jobId === null) return status('failed', 'not submitted: sbatch did not accept the array');
   const exit = evidence.exit(task);
   if (exit !== null) return status('failed', `no record; task ended with ${exit}`);
-  const ended = queued ?? find(evidence.accounting);
+  const ended = queued ?? find(evidence.accounting());
   if (ended) return status('failed', `no record; Slurm says ${[ended.state, ended.detail].filter(Boolean).join(', ')}`);
   if (evidence.queue === null) return status('unknown', 'squeue unavailable and no record yet');
   return status('failed', 'no record and no longer queued: killed, cancelled, timed out or lost');
 }
 
-/** Every task of `submission`, asking squeue (and sacct, only when a task left no trace) as needed. */
+/** Every task of `submission`, asking squeue (and sacct, only when a task left no other trace) as needed. */
 export function submissionStatus(storeDir: string, submission: Submission): { tasks: TaskStatus[]; notes: string[] } {
   const notes: string[] = [];
   const jobs = submission.jobId ? [submission.jobId] : [];
   const q = queueStates(jobs);
   if ('unavailable' in q) notes.push(`queue states unknown: ${q.unavailable}`);
+  let accounting: { states: TaskState[] } | { unavailable: string } | undefined;
   const paths = submissionPaths(storeDir, submission.id);
   const evidence: TaskEvidence = {
     queue: 'states' in q ? q.states : null,
-    accounting: null,
+    accounting: () => {
+      if (!accounting) {
+        accounting = accountingStates(jobs);
+        if ('unavailable' in accounting) notes.push(`no accounting (${accounting.unavailable}): a task that left no record is known by its exit file only`);
+      }
+      return 'states' in accounting ? accounting.states : null;
+    },
     latest: latestIncludingShards(storeDir),
     exit: (task) => readExitFile(paths, task),
   };
-  let tasks = submission.runs.map((_, i) => taskStatus(submission, i, evidence));
-  if (tasks.some((t) => t.detail.startsWith('no record and no longer queued'))) {
-    const a = accountingStates(jobs);
-    if ('states' in a) {
-      evidence.accounting = a.states;
-      tasks = submission.runs.map((_, i) => taskStatus(submission, i, evidence));
-    } else {
-      notes.push(`no accounting (${a.unavailable}): tasks that left no record are told apart only by their exit files`);
-    }
-  }
-  return { tasks, notes };
+  return { tasks: submission.runs.map((_, i) => taskStatus(submission, i, evidence)), notes };
 }
 
 /** Runs queued or running in any of the store's submissions: submitting them again would run them twice. */

@@ -65,7 +65,7 @@ function recordUnavailable(storeDir: string, plan: Plan, latest: ReturnType<type
   }
 }
 
-function describe(spec: RunSpec): SubmittedRun {
+function submittedRun(spec: RunSpec): SubmittedRun {
   return { configHash: spec.configHash, grid: spec.grid, cellName: spec.cellName, fraction: spec.config.fraction, seed: spec.config.seed };
 }
 
@@ -96,7 +96,7 @@ export async function submitGrid(options: SubmitGridOptions): Promise<SubmitGrid
     plan: inputs,
     backend: options.backend ?? 'auto',
     slurm: options.slurm,
-    runs: submitted.map(describe),
+    runs: submitted.map(submittedRun),
     jobId: null,
   };
   const paths = submissionPaths(storeDir, submission.id);

@@ -41,8 +41,8 @@ export async function runSubmittedRun(
   configHash: string,
   onEvent: (event: RunnerEvent) => void = () => {},
 ): Promise<SubmittedRunResult> {
-  const submission = readSubmission(submissionFile);
   const storeDir = storeDirOf(submissionFile);
+  const submission = readSubmission(submissionFile);
   const plan = await planRuns(submission.plan);
   const spec = [...plan.runs, ...plan.unavailable.map((u) => u.spec)].find((s) => s.configHash === configHash);
   if (!spec) {

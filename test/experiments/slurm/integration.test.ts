@@ -120,6 +120,17 @@ const okByHash = (records: RunRecord[]): Map<string, RunRecord[]> => {
   return m;
 };
 
+describe('scripts/slurm-local.sh', () => {
+  it('says it cannot run Slurm (exit 3, with the reason) when not root, so that callers can report a skip', () => {
+    const script = fs.readFileSync(path.join(repo, 'scripts', 'slurm-local.sh'));
+    const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'nobody', '--', 'bash'] : ['bash'];
+    const r = spawnSync(asUser[0]!, [...asUser.slice(1), '-s', 'start', path.join(root, 'never')], { input: script, encoding: 'utf8' });
+    expect(r.status).toBe(CANNOT_RUN);
+    expect(r.stderr).toContain('cannot run Slurm here: not root');
+    expect(fs.existsSync(path.join(root, 'never'))).toBe(false);
+  });
+});
+
 describe('run --executor slurm on a real single-node Slurm', () => {
   it('--dry-run prints the batch script and submits nothing', (ctx) => {
     if (skipReason) ctx.skip(skipReason);
@@ -141,6 +152,18 @@ describe('run --executor slurm on a real single-node Slurm', () => {
     expect(submission!.jobId).toBe(job);
     expect(submission!.runs).toHaveLength(3);
     cancelled = submission!.runs[0]!.configHash;
+    // At most two at once: the third waits (JobArrayTaskLimit) until one of the first two ends, minutes from now.
+    const early = cli('status', '--store', store);
+    const counts = /3 runs: (\d+) queued, (\d+) running, 0 finished, 0 failed/.exec(early.stdout);
+    expect(counts, early.stdout + early.stderr).not.toBeNull();
+    expect(Number(counts![1]) + Number(counts![2])).toBe(3);
+    expect(Number(counts![2])).toBeLessThanOrEqual(2);
+    // Submitting again while they are queued or running submits nothing.
+    const meanwhile = submit();
+    const plan = /(\d+) finished, (\d+) queued or running in an earlier submission, .* 0 to submit/.exec(meanwhile.stderr);
+    expect(plan, meanwhile.stderr).not.toBeNull();
+    expect(Number(plan![1]) + Number(plan![2])).toBe(3);
+    expect(submissions()).toHaveLength(1);
 
     // Mid-run: after the first epoch's checkpoint, before the record.
     await waitFor('the first epoch checkpoint of task 0', () => checkpointEpoch(cancelled) >= 1, 300_000);
@@ -189,6 +212,7 @@ describe('run --executor slurm on a real single-node Slurm', () => {
     const again = submit();
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/3 finished, .* 0 to submit/);
+    expect(again.stdout).toContain('nothing to submit');
     expect(submissions()).toHaveLength(2);
     const status = cli('status', '--store', store);
     expect(status.stdout).toMatch(/1 runs: 0 queued, 0 running, 1 finished, 0 failed/);

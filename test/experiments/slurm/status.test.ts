@@ -55,7 +55,7 @@ const rec = (configHash: string, status: RunRecord['status'], startedAt: string,
   ({ schema: 1, status, configHash, startedAt, finishedAt: startedAt, wallSeconds: 42, ...extra }) as RunRecord;
 
 function evidence(e: Partial<TaskEvidence>): TaskEvidence {
-  return { queue: [], accounting: null, latest: new Map(), exit: () => null, ...e };
+  return { queue: [], accounting: () => null, latest: new Map(), exit: () => null, ...e };
 }
 
 describe('taskStatus', () => {
@@ -88,7 +88,7 @@ describe('taskStatus', () => {
     const queue = [{ jobId: '9', task: 0, state: 'TIMEOUT', detail: '' }];
     expect(taskStatus(submission, 0, evidence({ latest, queue }))).toMatchObject({ phase: 'failed', detail: 'no record; Slurm says TIMEOUT' });
     const accounting = [{ jobId: '9', task: 0, state: 'PREEMPTED', detail: 'exit code 0:15' }];
-    expect(taskStatus(submission, 0, evidence({ latest, accounting }))).toMatchObject({ phase: 'failed', detail: 'no record; Slurm says PREEMPTED, exit code 0:15' });
+    expect(taskStatus(submission, 0, evidence({ latest, accounting: () => accounting }))).toMatchObject({ phase: 'failed', detail: 'no record; Slurm says PREEMPTED, exit code 0:15' });
     expect(taskStatus(submission, 0, evidence({ latest })).detail).toMatch(/no record and no longer queued/);
   });
 
