@@ -144,7 +144,6 @@ wait_for_idle_node() {
 start_cluster() {
   [ "$(uname -s)" = "Linux" ] || cannot_run "not Linux"
   [ "$(id -u)" -eq 0 ] || cannot_run "not root (slurmd and munged need root to start; run as root or with sudo)"
-  id munge >/dev/null 2>&1 || install_packages
   install_packages
   id munge >/dev/null 2>&1 || cannot_run "no 'munge' user after installing munge"
   stop_cluster # a cluster left in $dir by an earlier, killed caller
