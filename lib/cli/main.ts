@@ -10,6 +10,7 @@ import { InterruptedError, RethinkError } from '../errors';
 import { interruptExitCode } from '../experiments/interrupt';
 import { addFetchCommands } from './commands/fetch';
 import { addRunCommand } from './commands/run';
+import { addSlurmCommands } from './commands/slurm';
 import { addStoreCommands } from './commands/store';
 import { EXIT, type Outcome } from './commands/common';
 
@@ -26,6 +27,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
     .showHelpAfterError()
     .exitOverride();
   addRunCommand(program, outcome);
+  addSlurmCommands(program, outcome);
   addStoreCommands(program, outcome);
   addFetchCommands(program);
   return program;

@@ -1,12 +1,16 @@
 /**
- * Experiments: the paper's figures as typed grids, run profiles, a resumable multi-process runner and an
- * append-only results store with provenance, plus aggregation over seeds.
+ * Experiments: the paper's figures as typed grids, run profiles, a resumable multi-process runner, a Slurm
+ * executor (one job array task per run, results as shards merged by collect) and an append-only results store
+ * with provenance, plus aggregation over seeds.
  */
 export { FIG3, FIG4, FIG6, FIG7, GRIDS, defineGrid, getGrid } from './grids';
 export { QUICK, CPU, PAPER, PROFILES, getProfile } from './profiles';
 export { PAPER_FRACTIONS, FRACTION_LADDERS, MIN_PER_CLASS, defaultFractions, type FractionChoice } from './fractions';
 export { planRuns, seedList, type Plan, type PlanOptions } from './plan';
-export { runGrid, type RunGridOptions, type RunGridResult, type RunnerEvent } from './runner';
+export { runGrid, defaultWorkDir, type RunGridOptions, type RunGridResult, type RunnerEvent } from './runner';
+export { pendingRuns, unavailableRecords, type PendingRuns } from './pending';
+export { writeShard, readShards, collectShards, latestIncludingShards, type CollectResult } from './shards';
+export * from './slurm/index';
 export { executeRun, discardRunState, MAX_STORED_SCORES, type ExecuteRunOptions } from './execute';
 export { ResultsStore, readResults, readStoreFile, latestByConfig, STORE_FILE, type ReadResult } from './store';
 export {

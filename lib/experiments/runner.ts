@@ -14,6 +14,7 @@ import type { TrainProgressEvent } from '../train/types';
 import { assertStoredRunsMatchImages } from './data-identity';
 import { discardRunState } from './execute';
 import { interruptedError, watchInterrupts, type InterruptWatch, type StoppedRun } from './interrupt';
+import { pendingRuns, unavailableRecords } from './pending';
 import { planRuns, type Plan } from './plan';
 import type { ClaimHolder } from './run-claim';
 import { runOne } from './run-one';
@@ -87,13 +88,18 @@ function estimatedCost(spec: RunSpec): number {
   return MODELS[config.cell.model.id].cost * config.fraction * config.training.epochs;
 }
 
+/** Unfinished runs' training state, by default: `runs/` beside the weights cache (see RunGridOptions.workDir). */
+export function defaultWorkDir(): string {
+  return path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
+}
+
 export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   const started = performance.now();
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0) throw new ConfigError(`workers must be an integer >= 0, got ${workers}`, { field: 'workers' });
   const watch = watchInterrupts({ handleSignals: options.handleSignals ?? true, ...(options.signal ? { signal: options.signal } : {}) });
   try {
-    const workDir = options.workDir ?? path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
+    const workDir = options.workDir ?? defaultWorkDir();
     const plan = await planRuns({
       grids: options.grids,
       dataset: options.dataset,
@@ -115,27 +121,6 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   }
 }
 
-/** Which planned runs still need training, given the latest stored record of each. */
-function pendingRuns(plan: Plan, latest: Map<string, RunRecord>, retryFailed: boolean) {
-  let skippedFailed = 0;
-  const finished: RunRecord[] = [];
-  const toRun = plan.runs
-    .filter((spec) => {
-      const previous = latest.get(spec.configHash);
-      if (previous?.status === 'ok') {
-        finished.push(previous);
-        return false;
-      }
-      if (previous?.status === 'failed' && !retryFailed) {
-        skippedFailed += 1;
-        return false;
-      }
-      return true;
-    })
-    .sort((a, b) => estimatedCost(b) - estimatedCost(a));
-  return { toRun, finished, skippedFailed };
-}
-
 async function runPlanned(
   plan: Plan,
   store: ResultsStore,
@@ -149,14 +134,10 @@ async function runPlanned(
     written.push(record);
   };
   const latest = latestByConfig(store.records());
-  const { toRun, finished, skippedFailed } = pendingRuns(plan, latest, options.retryFailed ?? true);
+  const { toRun: planned, finished, skippedFailed } = pendingRuns(plan, latest, options.retryFailed ?? true);
   assertStoredRunsMatchImages(plan.dataset, finished, store.dir);
-  for (const { spec, reason } of plan.unavailable) {
-    const previous = latest.get(spec.configHash);
-    if (previous?.status === 'unavailable' && previous.reason === reason) continue;
-    const now = new Date().toISOString();
-    append({ schema: 1, status: 'unavailable', configHash: spec.configHash, config: spec.config, grid: spec.grid, cellName: spec.cellName, seed: spec.config.seed, startedAt: now, finishedAt: now, wallSeconds: 0, reason });
-  }
+  for (const record of unavailableRecords(plan, latest)) append(record);
+  const toRun = planned.sort((a, b) => estimatedCost(b) - estimatedCost(a));
   options.onEvent?.({ type: 'plan', plan, toRun, alreadyDone: finished.length, skippedFailed });
 
   let inUse = 0;

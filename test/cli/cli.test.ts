@@ -8,6 +8,7 @@ import { GRIDS } from '../../lib/experiments/grids';
 import { ResultsStore } from '../../lib/experiments/store';
 import type { RunRecord } from '../../lib/experiments/types';
 import { makeRecord } from '../experiments/records';
+import { capture } from './capture';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtl-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -28,20 +29,6 @@ beforeAll(() => {
   store.append({ ...tl, status: 'unavailable', configHash: 'hash-u', cellName: 'CBR-Small-TL', test: undefined, reason: 'unavailable: weights missing' } as RunRecord);
   store.close();
 });
-
-function capture(): { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  return { out: () => out, err: () => err };
-}
 
 describe('rethink-tl CLI', () => {
   it.each([[[]], [['run']], [['status']], [['export']], [['prepare']], [['weights']]])('prints help for %j --help and exits 0', async (args) => {

@@ -12,13 +12,14 @@ import { collect, parseDataset, parseGrids, parseWeights, positiveInt, selectCel
 import { createProgressView } from '../progress';
 import { statusTable } from '../status-table';
 import { DEFAULT_STORE, EXIT, type Outcome } from './common';
+import { addExecutorOptions, executorChoice, SLURM_EXAMPLE, submitToSlurm } from './slurm';
 
 const PROFILE_HELP = Object.values(PROFILES)
   .map((p) => `  ${p.id.padEnd(6)} ${p.description}`)
   .join('\n');
 
 export function addRunCommand(program: Command, outcome: Outcome): void {
-  program
+  const run = program
     .command('run')
     .description('Run a grid (fig3, fig4, fig6, fig7, several joined with +, or a grid .json file); finished runs are skipped, killed runs resume')
     .argument('<grid>', `grid id(s): ${Object.keys(GRIDS).join(', ')}; e.g. fig4+fig6; or a path to a grid .json`)
@@ -33,12 +34,14 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
     .option('--work-dir <dir>', 'where unfinished runs keep their epoch checkpoints (default ~/.cache/rethink-tl/runs)')
     .option('--weights <name=path>', `pretrained weights by model id (${MODEL_IDS.join(', ')}) or keras-cache=<dir> (repeatable)`, collect, [])
     .option('--no-retry-failed', 'do not rerun runs whose last attempt failed')
-    .option('--dry-run', 'plan and record unavailable cells only')
+    .option('--dry-run', 'plan and record unavailable cells only (slurm: and print the batch script)')
     .option('--cells <names>', 'only these cells of the grid(s), comma-separated, e.g. ResNet50K-TL,ResNet50K-RI (the same runs as in the whole grid)')
-    .addHelpText('after', `\nProfiles:\n${PROFILE_HELP}\n\nExample:\n  rethink-tl run fig4+fig6 --data covid-cohen --profile quick --workers 2`)
-    .action(async (gridArg: string, opts) => {
+    .addHelpText('after', `\nProfiles:\n${PROFILE_HELP}\n\nExamples:\n  rethink-tl run fig4+fig6 --data covid-cohen --profile quick --workers 2\n${SLURM_EXAMPLE}`)
+    .action(async (gridArg: string, opts, command: Command) => {
       const grids = opts.cells !== undefined ? selectCells(parseGrids(gridArg), String(opts.cells).split(',')) : parseGrids(gridArg);
       const dataset = parseDataset(opts.data, opts.root, opts.dataOption);
+      const executor = executorChoice(command);
+      if (executor.executor === 'slurm') return submitToSlurm({ grids, dataset, slurm: executor.slurm, opts });
       const { workers, note } = workerCount(opts.workers);
       if (note) process.stderr.write(`rethink-tl: ${note}\n`);
       const storeDir = path.resolve(opts.store);
@@ -72,4 +75,5 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
       process.stdout.write(`${statusTable(summarizeRuns(records, { bootstrap: 200 }))}\n`);
       if (result.failed > 0) outcome.code = EXIT.runsFailed;
     });
+  addExecutorOptions(run);
 }

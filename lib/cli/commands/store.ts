@@ -12,6 +12,7 @@ import type { RunRecord } from '../../experiments/types';
 import { outputFile } from '../options';
 import { statusTable } from '../status-table';
 import { DEFAULT_STORE, EXIT, type Outcome } from './common';
+import { slurmStatus } from './slurm';
 
 /** `--grid <id>` must name a grid: one of the paper's, or one the store holds runs of (a user's grid JSON). */
 function checkGridId(id: string, records: RunRecord[]): void {
@@ -29,6 +30,7 @@ function addStatus(program: Command, outcome: Outcome): void {
     .description('Show what the results store holds: per cell, status, seeds and mean ± sd of test AUROC / AUPRC')
     .option('--store <dir>', 'results store directory', DEFAULT_STORE)
     .option('--grid <id>', 'only this grid')
+    .option('--submission <id>', 'the Slurm submission to show (default: the latest, if the store has any)')
     .action((opts) => {
       const file = path.join(path.resolve(opts.store), STORE_FILE);
       const { records, tornBytes } = readStoreFile(file);
@@ -36,11 +38,12 @@ function addStatus(program: Command, outcome: Outcome): void {
       if (opts.grid !== undefined) checkGridId(opts.grid, records);
       if (records.length === 0) {
         process.stdout.write(`no runs in ${file}\n`);
-        return;
+      } else {
+        const summaries = summarizeRuns(records, { bootstrap: 200 }).filter((s) => opts.grid === undefined || s.grid === opts.grid);
+        process.stdout.write(`${file}: ${records.length} records, ${summaries.length} cells\n${statusTable(summaries)}\n`);
+        if (summaries.some((s) => s.status === 'failed' || s.status === 'partial')) outcome.code = EXIT.runsFailed;
       }
-      const summaries = summarizeRuns(records, { bootstrap: 200 }).filter((s) => opts.grid === undefined || s.grid === opts.grid);
-      process.stdout.write(`${file}: ${records.length} records, ${summaries.length} cells\n${statusTable(summaries)}\n`);
-      if (summaries.some((s) => s.status === 'failed' || s.status === 'partial')) outcome.code = EXIT.runsFailed;
+      slurmStatus(path.resolve(opts.store), opts.submission, outcome);
     });
 }
 
