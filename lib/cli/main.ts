@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RethinkError } from '../errors';
-import { DEFAULT_COVID_ROOT, prepareCovidCohen, verifyPreparedFolder } from '../data/index';
+import { DEFAULT_COVID_ROOT, DEFAULT_KERMANY_ROOT, prepareCovidCohen, prepareKermanyPneumonia, verifyPreparedFolder } from '../data/index';
 import { summarizeRuns, type CellSummary } from '../experiments/aggregate';
 import { exportCsv, exportJson } from '../experiments/export';
 import { getProfile, PROFILES } from '../experiments/profiles';
@@ -189,27 +189,44 @@ export function buildProgram(outcome: { code: number } = { code: EXIT.ok }): Com
 
   program
     .command('prepare')
-    .description('Build a dataset folder from its public sources (covid-cohen: downloads the pinned images, checks each sha256)')
-    .argument('<dataset>', 'covid-cohen')
-    .option('--out <folder>', 'folder to create (the notebooks look there when their covidRoot is absent)', DEFAULT_COVID_ROOT)
+    .description(
+      'Build a dataset folder from its public sources, checking each file\'s sha256: covid-cohen (downloads the pinned images), ' +
+        'kermany-pneumonia (downloads the pinned 224 px copy, or takes a local copy of it or of the original release)',
+    )
+    .argument('<dataset>', 'covid-cohen | kermany-pneumonia')
+    .option('--out <folder>', `folder to create (default ${DEFAULT_COVID_ROOT} or ${DEFAULT_KERMANY_ROOT}, where the notebooks look)`)
+    .option('--from <folder>', 'kermany-pneumonia: a local copy of the pinned folder or repository (no download; same checksums)')
+    .option('--from-release <folder>', 'kermany-pneumonia: the original release (chest_xray/), squashed to 224 px; a new dataset identity')
     .option('--verify-only', 'only check an existing folder against its SHA256SUMS')
     .action(async (dataset: string, opts) => {
-      if (dataset !== 'covid-cohen') {
+      const defaults: Record<string, string> = { 'covid-cohen': DEFAULT_COVID_ROOT, 'kermany-pneumonia': DEFAULT_KERMANY_ROOT };
+      if (!(dataset in defaults)) {
         throw new RethinkError(
-          `prepare: only covid-cohen can be built from public sources; ${dataset} must be downloaded by you (see data-manifests/${dataset}.json)`,
+          `prepare: only covid-cohen and kermany-pneumonia can be built from public sources; ${dataset} must be downloaded by you (see data-manifests/${dataset}.json)`,
         );
       }
+      if (dataset !== 'kermany-pneumonia' && (opts.from || opts.fromRelease)) {
+        throw new RethinkError(`prepare: --from and --from-release apply to kermany-pneumonia only`);
+      }
+      const out = path.resolve(opts.out ?? defaults[dataset]!);
       if (opts.verifyOnly) {
-        const result = await verifyPreparedFolder(path.resolve(opts.out));
+        const result = await verifyPreparedFolder(out);
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
       }
-      const result = await prepareCovidCohen({
-        out: path.resolve(opts.out),
-        onProgress: (done, total) => process.stderr.write(`\r${done}/${total} images`),
-      });
+      const onProgress = (done: number, total: number): void => {
+        process.stderr.write(`\r${done}/${total} images`);
+      };
+      if (dataset === 'covid-cohen') {
+        const result = await prepareCovidCohen({ out, onProgress });
+        process.stderr.write('\n');
+        process.stdout.write(`${result.written} images in ${result.out} (${result.downloaded} downloaded)\n`);
+        return;
+      }
+      const result = await prepareKermanyPneumonia({ out, from: opts.from, fromRelease: opts.fromRelease, onProgress });
       process.stderr.write('\n');
-      process.stdout.write(`${result.written} images in ${result.out} (${result.downloaded} downloaded)\n`);
+      const unlisted = result.unlisted.length > 0 ? `; ${result.unlisted.length} release images not in the pinned list were left out: ${result.unlisted.slice(0, 5).join(', ')}${result.unlisted.length > 5 ? ', ...' : ''}` : '';
+      process.stdout.write(`${result.written} images in ${result.out} (${result.downloaded} downloaded, ${result.reused} already there)${unlisted}\n`);
     });
 
   program

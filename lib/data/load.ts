@@ -2,6 +2,7 @@ import { ConfigError } from '../errors';
 import { type ChexpertOptions, loadChexpert } from './loaders/chexpert';
 import { type CovidCohenOptions, loadCovidCohen } from './loaders/covid-cohen';
 import { type CsvDatasetOptions, loadCsvDataset } from './loaders/csv-dataset';
+import { type KermanyPneumoniaOptions, loadKermanyPneumonia } from './loaders/kermany-pneumonia';
 import { loadMedmnist, type MedmnistOptions } from './loaders/medmnist';
 import { generateSyntheticCxr, type SyntheticCxrOptions } from './loaders/synthetic';
 import type { Dataset } from './types';
@@ -9,6 +10,7 @@ import type { Dataset } from './types';
 /** Options per dataset id; `loadDataset` is typed so each id only accepts its own options. */
 export interface DatasetOptionsById {
   'covid-cohen': CovidCohenOptions;
+  'kermany-pneumonia': KermanyPneumoniaOptions;
   'chexpert-v1.0-small': ChexpertOptions;
   medmnist: MedmnistOptions;
   csv: CsvDatasetOptions;
@@ -17,7 +19,7 @@ export interface DatasetOptionsById {
 
 export type DatasetId = keyof DatasetOptionsById;
 
-export const DATASET_IDS: readonly DatasetId[] = ['covid-cohen', 'chexpert-v1.0-small', 'medmnist', 'csv', 'synthetic-cxr'];
+export const DATASET_IDS: readonly DatasetId[] = ['covid-cohen', 'kermany-pneumonia', 'chexpert-v1.0-small', 'medmnist', 'csv', 'synthetic-cxr'];
 
 /**
  * One entry point for every dataset; the result has the same shape whichever loader produced it, so training
@@ -27,6 +29,8 @@ export async function loadDataset<K extends DatasetId>(id: K, options: DatasetOp
   switch (id) {
     case 'covid-cohen':
       return loadCovidCohen(options as CovidCohenOptions);
+    case 'kermany-pneumonia':
+      return loadKermanyPneumonia(options as KermanyPneumoniaOptions);
     case 'chexpert-v1.0-small':
       return loadChexpert(options as ChexpertOptions);
     case 'medmnist':
