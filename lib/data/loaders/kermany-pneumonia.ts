@@ -143,7 +143,7 @@ function patientsInTrainAndTest(items: DatasetItem[]): number {
 
 /** The prepared Kermany pneumonia folder; the chosen scheme's split column becomes each item's sourceSplit. */
 export async function loadKermanyPneumonia(options: KermanyPneumoniaOptions): Promise<Dataset> {
-  const { manifest, sha256: manifestSha } = loadManifest('kermany-pneumonia');
+  const { manifest } = loadManifest('kermany-pneumonia');
   const scheme = checkChoice(options.splitScheme, KERMANY_SPLIT_SCHEMES, 'splitScheme', 'grouped');
   const task = checkChoice(options.task, KERMANY_TASKS, 'task', 'pneumonia');
   const root = path.resolve(options.root);
@@ -175,7 +175,9 @@ export async function loadKermanyPneumonia(options: KermanyPneumoniaOptions): Pr
     labelNames: [labelName],
     items,
     synthetic: false,
-    contentHash: sha256Hex(stableStringify({ manifest: manifestSha, labels: sha256Hex(full.raw), scheme, task })),
+    // The label file's bytes, the scheme and the task define the items; the manifest's prose does not, so editing
+    // it must not orphan stored runs.
+    contentHash: sha256Hex(stableStringify({ dataset: 'kermany-pneumonia', labels: sha256Hex(full.raw), scheme, task })),
     skipped: bad.skipped,
   };
   const overlap = patientsInTrainAndTest(items);
