@@ -15,6 +15,15 @@ export { DATASETS, DATASET_IDS, datasetEntry, defaultDataDir, defaultDatasetRoot
 export type { ChexpertOptions } from './loaders/chexpert';
 export type { CovidCohenOptions } from './loaders/covid-cohen';
 export type { CsvDatasetOptions } from './loaders/csv-dataset';
+export {
+  DEFAULT_KERMANY_ROOT,
+  KERMANY_SPLIT_SCHEMES,
+  KERMANY_TASKS,
+  type KermanyPneumoniaOptions,
+  type KermanySplitScheme,
+  type KermanyTask,
+} from './loaders/kermany-pneumonia';
+export { prepareKermanyPneumonia, type PrepareKermanyOptions, type PrepareKermanyResult } from './prepare-kermany';
 export { MEDMNIST_LABELS, type MedmnistOptions, type MedmnistVariant } from './loaders/medmnist';
 export type { SyntheticCxrOptions } from './loaders/synthetic';
 export type { CommonLoadOptions } from './loaders/common';

@@ -197,7 +197,8 @@ export async function verifyPreparedFolder(root: string, options: VerifyOptions 
   return { checked, skipped };
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes through a temporary file and a rename, so a killed prepare never leaves a half-written file. */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, data);

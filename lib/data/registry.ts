@@ -10,10 +10,24 @@ import { parseWith } from '../util/schema';
 import { chexpertOptions, loadChexpert } from './loaders/chexpert';
 import { covidCohenOptions, loadCovidCohen } from './loaders/covid-cohen';
 import { csvDatasetOptions, loadCsvDataset } from './loaders/csv-dataset';
+import { kermanyPneumoniaOptions, loadKermanyPneumonia } from './loaders/kermany-pneumonia';
 import { loadMedmnist, medmnistOptions } from './loaders/medmnist';
 import { generateSyntheticCxr, syntheticCxrOptions } from './loaders/synthetic';
 import { withImageIdentity } from './identity';
+import { prepareCovidCohen } from './prepare-covid';
+import { prepareKermanyPneumonia } from './prepare-kermany';
 import type { Dataset } from './types';
+
+/** What `rethink-tl prepare <dataset>` asks a dataset's preparer for. */
+export interface PrepareRequest {
+  /** The folder to build. */
+  out: string;
+  /** A local copy of the pinned source files, instead of downloading them (datasets that support it). */
+  from?: string;
+  /** A local copy of the original upstream release, processed as the pinned copy was (datasets that support it). */
+  fromRelease?: string;
+  onProgress?: (done: number, total: number) => void;
+}
 
 export interface DatasetEntry<Options> {
   /** The loader's options, strict (unknown keys are errors). */
@@ -21,12 +35,34 @@ export interface DatasetEntry<Options> {
   load(options: Options): Promise<Dataset> | Dataset;
   /** The folder under the data directory where the dataset is prepared by default (`--root` may say otherwise). */
   defaultFolder?: string;
+  /** Builds the prepared folder from public sources, checking every file; resolves to a one-line summary. */
+  prepare?(request: PrepareRequest): Promise<string>;
+}
+
+function refuseLocalSources(id: string, request: PrepareRequest): void {
+  if (request.from !== undefined || request.fromRelease !== undefined) {
+    throw new ConfigError(`prepare ${id}: --from and --from-release are not supported for this dataset`, { field: 'from' });
+  }
+}
+
+async function prepareCovid(request: PrepareRequest): Promise<string> {
+  refuseLocalSources('covid-cohen', request);
+  const r = await prepareCovidCohen({ out: request.out, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
+  return `${r.written} images in ${r.out} (${r.downloaded} downloaded)`;
+}
+
+async function prepareKermany(request: PrepareRequest): Promise<string> {
+  const r = await prepareKermanyPneumonia(request);
+  const unlisted = r.unlisted.length === 0 ? '' :
+    `; ${r.unlisted.length} release images not in the pinned list were left out: ${r.unlisted.slice(0, 5).join(', ')}${r.unlisted.length > 5 ? ', ...' : ''}`;
+  return `${r.written} images in ${r.out} (${r.downloaded} downloaded, ${r.reused} already there)${unlisted}`;
 }
 
 const entry = <Options>(e: DatasetEntry<Options>): DatasetEntry<Options> => e;
 
 export const DATASETS = {
-  'covid-cohen': entry({ options: covidCohenOptions, load: loadCovidCohen, defaultFolder: 'covid-chestxray-cohen-256' }),
+  'covid-cohen': entry({ options: covidCohenOptions, load: loadCovidCohen, defaultFolder: 'covid-chestxray-cohen-256', prepare: prepareCovid }),
+  'kermany-pneumonia': entry({ options: kermanyPneumoniaOptions, load: loadKermanyPneumonia, defaultFolder: 'kermany-pneumonia-224', prepare: prepareKermany }),
   'chexpert-v1.0-small': entry({ options: chexpertOptions, load: loadChexpert }),
   medmnist: entry({ options: medmnistOptions, load: loadMedmnist }),
   csv: entry({ options: csvDatasetOptions, load: loadCsvDataset }),

@@ -28,6 +28,8 @@ export interface SplitOptions {
   groupBy?: 'patient' | 'item';
   /** Use each item's `sourceSplit` (e.g. the COVID set's split_suggested) instead of drawing one. */
   useSourceSplit?: boolean;
+  /** Accept a patient in two splits (only for a source split whose overlap is documented: Dataset.sourceSplitOverlap). */
+  allowPatientOverlap?: boolean;
 }
 
 const patientKey = (item: DatasetItem, groupBy: 'patient' | 'item'): string =>
@@ -89,7 +91,7 @@ function splitGroups(items: DatasetItem[], groupBy: 'patient' | 'item'): Map<str
  * always give the same split, whatever order the items come in.
  */
 export function splitDataset(dataset: Dataset, options: SplitOptions): Splits {
-  if (options.useSourceSplit) return splitsFromSource(dataset);
+  if (options.useSourceSplit) return splitsFromSource(dataset, options.allowPatientOverlap === true);
   const ratios = options.ratios ?? { train: 0.7, val: 0.15, test: 0.15 };
   const total = ratios.train + ratios.val + ratios.test;
   if (SPLIT_NAMES.some((s) => !(ratios[s] >= 0)) || !(Math.abs(total - 1) < 1e-9)) {
@@ -130,7 +132,7 @@ export function splitDataset(dataset: Dataset, options: SplitOptions): Splits {
   return applySplits(dataset, assignment);
 }
 
-function splitsFromSource(dataset: Dataset): Splits {
+function splitsFromSource(dataset: Dataset, allowPatientOverlap: boolean): Splits {
   const assignment = new Map<string, SplitName>();
   for (const item of dataset.items) {
     const raw = item.sourceSplit;
@@ -140,11 +142,11 @@ function splitsFromSource(dataset: Dataset): Splits {
     }
     assignment.set(item.id, split);
   }
-  return applySplits(dataset, assignment);
+  return applySplits(dataset, assignment, { allowPatientOverlap });
 }
 
 /** Builds the split lists from an id -> split map; every item must be assigned, and every id must exist. */
-export function applySplits(dataset: Dataset, assignment: Map<string, SplitName>): Splits {
+export function applySplits(dataset: Dataset, assignment: Map<string, SplitName>, options: { allowPatientOverlap?: boolean } = {}): Splits {
   const out: Splits = { train: [], val: [], test: [], assignment, hash: splitHash(assignment) };
   const known = new Set<string>();
   for (const item of dataset.items) {
@@ -156,7 +158,7 @@ export function applySplits(dataset: Dataset, assignment: Map<string, SplitName>
   for (const id of assignment.keys()) {
     if (!known.has(id)) throw new DataError(`split: id "${id}" is not in dataset "${dataset.id}"`, { key: id });
   }
-  assertNoPatientLeak(out);
+  if (options.allowPatientOverlap !== true) assertNoPatientLeak(out);
   assertNoImageLeak(out);
   return out;
 }

@@ -49,6 +49,11 @@ export interface Dataset {
    * not hashed (imageCheck 'none'). Set by loadDataset.
    */
   imagesHash?: string | null;
+  /**
+   * Set when the source's own split puts some patients in two splits and says so (Kermany's official split):
+   * the caveat to show. Absent: a patient in two splits is an error.
+   */
+  sourceSplitOverlap?: string;
   /** Rows skipped under an explicit skip-bad-rows option, with the reason; empty when nothing was skipped. */
   skipped: Array<{ row?: number; file?: string; reason: string }>;
 }

@@ -4,7 +4,7 @@
  * run config guards that they agree.
  */
 import { datasetEntry, loadDataset, type DatasetId } from '../data/registry';
-import { splitDataset, subsampleNested, type Dataset, type DatasetItem, type Splits } from '../data/index';
+import { applySplits, splitDataset, subsampleNested, type Dataset, type DatasetItem, type Splits } from '../data/index';
 import { DataError } from '../errors';
 import { canonicalJson, sha256Hex } from '../util/hash';
 export { labelCounts } from '../data/label-counts';
@@ -37,20 +37,39 @@ export const SPLIT_SEED = 0;
 
 export interface SplitChoice {
   splits: Splits;
-  method: 'source' | 'patient-stratified';
+  /** 'source-val-carved': the source's train/test, with val drawn from its train patients (10 %, seed 0). */
+  method: 'source' | 'source-val-carved' | 'patient-stratified';
+}
+
+const SOURCE_SPLIT_NAMES = new Set(['train', 'val', 'valid', 'validation', 'test']);
+const isVal = (split: string | undefined): boolean => split === 'val' || split === 'valid' || split === 'validation';
+
+/** Val drawn from the source's train patients (stratified on the first label, seed 0); test stays the source's. */
+function carveValFromSourceTrain(dataset: Dataset, allowPatientOverlap: boolean): Splits {
+  const trainOnly: Dataset = { ...dataset, items: dataset.items.filter((item) => item.sourceSplit === 'train') };
+  const carved = splitDataset(trainOnly, { seed: SPLIT_SEED, ratios: { train: 0.9, val: 0.1, test: 0 }, stratifyLabel: 0, groupBy: 'patient' });
+  const assignment = new Map(carved.assignment);
+  for (const item of dataset.items) if (item.sourceSplit === 'test') assignment.set(item.id, 'test');
+  return applySplits(dataset, assignment, { allowPatientOverlap });
 }
 
 /**
- * The dataset's own split when every item has one of train/val/test (the COVID set's split_suggested), else a
- * patient-grouped split stratified on the first label, seed 0, 70/15/15. The split is fixed across seeds:
- * seeds vary initialisation, batch order and the training subset, not which images are tested on.
+ * The dataset's own split when every item has one of train/val/test (the COVID set's split_suggested); its own
+ * train/test with a val carved from train when it has no val (Kermany's official split); else a patient-grouped
+ * split stratified on the first label, seed 0, 70/15/15. The split is fixed across seeds: seeds vary
+ * initialisation, batch order and the training subset, not which images are tested on. A source split may put a
+ * patient in two splits only when the dataset documents it (Dataset.sourceSplitOverlap).
  */
 export function chooseSplit(dataset: Dataset): SplitChoice {
-  const known = new Set(['train', 'val', 'valid', 'validation', 'test']);
   const sources = new Set(dataset.items.map((item) => item.sourceSplit));
-  const complete = dataset.items.every((item) => item.sourceSplit !== undefined && known.has(item.sourceSplit));
-  const hasAll = ['train', 'test'].every((s) => sources.has(s)) && ['val', 'valid', 'validation'].some((s) => sources.has(s));
-  if (complete && hasAll) return { splits: splitDataset(dataset, { seed: SPLIT_SEED, useSourceSplit: true }), method: 'source' };
+  const complete = dataset.items.every((item) => item.sourceSplit !== undefined && SOURCE_SPLIT_NAMES.has(item.sourceSplit));
+  const hasTrainAndTest = sources.has('train') && sources.has('test');
+  const hasVal = [...sources].some(isVal);
+  const allowPatientOverlap = dataset.sourceSplitOverlap !== undefined;
+  if (complete && hasTrainAndTest && hasVal) {
+    return { splits: splitDataset(dataset, { seed: SPLIT_SEED, useSourceSplit: true, allowPatientOverlap }), method: 'source' };
+  }
+  if (complete && hasTrainAndTest) return { splits: carveValFromSourceTrain(dataset, allowPatientOverlap), method: 'source-val-carved' };
   return {
     splits: splitDataset(dataset, { seed: SPLIT_SEED, stratifyLabel: 0, groupBy: 'patient' }),
     method: 'patient-stratified',

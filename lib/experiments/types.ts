@@ -92,8 +92,11 @@ export interface DatasetRef {
 /** Everything that determines a run's numbers. Its canonical-JSON sha256 is the run's identity. */
 export interface RunConfig {
   dataset: { id: string; contentHash: string; labelNames: string[]; synthetic: boolean };
-  /** 'source': the dataset's own split column; 'patient-stratified': splitDataset with `seed`. */
-  split: { method: 'source' | 'patient-stratified'; hash: string; seed: number };
+  /**
+   * 'source': the dataset's own split column; 'source-val-carved': its train/test with val drawn from train;
+   * 'patient-stratified': splitDataset with `seed`.
+   */
+  split: { method: 'source' | 'source-val-carved' | 'patient-stratified'; hash: string; seed: number };
   /** This run's share of the training split, and the nested ladder it was drawn from (seeded by the run seed). */
   fraction: number;
   fractionLadder: number[];

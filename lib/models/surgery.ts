@@ -96,3 +96,32 @@ export function truncateDenseNet(
   if (!cut) throw new ConfigError(`truncateDenseNet: level must be T1, T2, T3 or F, got '${level}'`, { field: 'level' });
   return truncateAt(model, cut, { ...opts, reluBeforeHead: level === 'F' && opts.head === 'gap-linear' });
 }
+
+export interface PooledFeatureLayer {
+  /** The layer whose output is pooled. */
+  layer: string;
+  /** Apply a ReLU before pooling (torchvision DenseNet's features end in norm5, and its head applies the ReLU). */
+  relu?: boolean;
+}
+
+/**
+ * A model with one output per requested layer: that layer's feature map, global-average-pooled to
+ * [batch, channels]. One forward pass then gives the features after every stage (the linear probe at each cut).
+ * It shares its layers with `model`; dispose only one of the two.
+ */
+export function pooledFeatures(model: tf.LayersModel, layers: PooledFeatureLayer[]): tf.LayersModel {
+  if (layers.length === 0) throw new ConfigError('pooledFeatures: give at least one layer', { field: 'layers' });
+  const outputs = layers.map(({ layer: name, relu: withRelu }, i) => {
+    let layer: tf.layers.Layer;
+    try {
+      layer = model.getLayer(name);
+    } catch {
+      throw new ConfigError(`pooledFeatures: model '${model.name}' has no layer named '${name}'`, { field: `layers[${i}].layer` });
+    }
+    let x = layer.getOutputAt(0) as Sym;
+    if (x.shape.length !== 4) throw new ConfigError(`pooledFeatures: layer '${name}' outputs rank ${x.shape.length}, not a 4-D feature map`, { field: `layers[${i}].layer` });
+    if (withRelu) x = relu(x, `pooled${i}.relu`);
+    return apply(tf.layers.globalAveragePooling2d({ name: `pooled${i}.gap` }), x);
+  });
+  return tf.model({ inputs: model.inputs, outputs, name: `${model.name}_pooled` });
+}

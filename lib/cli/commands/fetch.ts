@@ -2,34 +2,45 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { RethinkError } from '../../errors';
-import { prepareCovidCohen, verifyPreparedFolder } from '../../data/prepare-covid';
-import { defaultDatasetRoot } from '../../data/registry';
+import { verifyPreparedFolder } from '../../data/prepare-covid';
+import { DATASET_IDS, DATASETS, defaultDatasetRoot, isDatasetId } from '../../data/registry';
 import { isModelId, MODEL_IDS, MODELS } from '../../models/registry';
+
+/** Datasets with a public source this project can build their folder from. */
+const PREPARABLE = DATASET_IDS.filter((id) => DATASETS[id].prepare !== undefined);
 
 function addPrepare(program: Command): void {
   program
     .command('prepare')
-    .description('Build a dataset folder from its public sources (covid-cohen: downloads the pinned images, checks each sha256)')
-    .argument('<dataset>', 'covid-cohen')
-    .option('--out <folder>', 'folder to create (the notebooks and `run --data covid-cohen` look there by default)', defaultDatasetRoot('covid-cohen') ?? undefined)
+    .description(
+      'Build a dataset folder from its public sources, checking every file\'s sha256: covid-cohen (downloads the pinned ' +
+        'images), kermany-pneumonia (downloads the pinned 224 px copy, or takes a local copy of it or of the original release)',
+    )
+    .argument('<dataset>', PREPARABLE.join(' | '))
+    .option('--out <folder>', 'folder to create (default: data/<the dataset\'s folder>, where the notebooks and `run --data` look)')
+    .option('--from <folder>', 'a local copy of the pinned source files (no download; the same checksums)')
+    .option('--from-release <folder>', 'kermany-pneumonia: the original release (chest_xray/), squashed to 224 px as the pinned copy was; a new dataset identity')
     .option('--verify-only', 'only check an existing folder against its SHA256SUMS')
     .action(async (dataset: string, opts) => {
-      if (dataset !== 'covid-cohen') {
+      const prepare = isDatasetId(dataset) ? DATASETS[dataset].prepare : undefined;
+      if (!isDatasetId(dataset) || !prepare) {
         throw new RethinkError(
-          `prepare: only covid-cohen can be built from public sources; ${dataset} must be downloaded by you (see data-manifests/${dataset}.json)`,
+          `prepare: ${PREPARABLE.join(' and ')} can be built from public sources; ${dataset} must be obtained by you (see data-manifests/${dataset}.json)`,
         );
       }
+      const out = path.resolve(opts.out ?? defaultDatasetRoot(dataset) ?? dataset);
       if (opts.verifyOnly) {
-        const result = await verifyPreparedFolder(path.resolve(opts.out));
-        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.stdout.write(`${JSON.stringify(await verifyPreparedFolder(out))}\n`);
         return;
       }
-      const result = await prepareCovidCohen({
-        out: path.resolve(opts.out),
+      const summary = await prepare({
+        out,
+        ...(opts.from ? { from: path.resolve(opts.from) } : {}),
+        ...(opts.fromRelease ? { fromRelease: path.resolve(opts.fromRelease) } : {}),
         onProgress: (done, total) => process.stderr.write(`\r${done}/${total} images`),
       });
       process.stderr.write('\n');
-      process.stdout.write(`${result.written} images in ${result.out} (${result.downloaded} downloaded)\n`);
+      process.stdout.write(`${summary}\n`);
     });
 }
 
