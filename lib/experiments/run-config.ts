@@ -8,7 +8,7 @@ import type { TlSource } from '../models/registry';
 import type { WeightsInfo } from '../models/weights/sources';
 import { SPLIT_SEED, type SplitChoice } from './data-plan';
 import { minInputSize, normalizationFor } from './model-factory';
-import type { Init, ModelSpec, ProfileSpec, RunConfig, StoredTrainingSettings, TrainingSettings } from './types';
+import { INITS, type Init, type ModelSpec, type ProfileSpec, type RunConfig, type StoredTrainingSettings, type TrainingSettings } from './types';
 
 export interface RunConfigInput {
   dataset: Dataset;
@@ -40,8 +40,9 @@ export function runConfig(input: RunConfigInput): RunConfig {
       channels: profile.channels,
       fit: profile.fit,
       normalize: normalizationFor(model, input.tlSource),
-      // No augmentation is stored as no `augment` key at all (canonical JSON drops undefined).
-      augment: profile.augment ?? undefined,
+      // No augmentation is stored as no `augment` key at all (canonical JSON drops undefined). A linear probe's
+      // frozen features are computed once, unaugmented, whatever the profile says.
+      augment: INITS[input.init].method === 'linear-probe' ? undefined : (profile.augment ?? undefined),
     },
     training: storedTraining(profile.training),
     seed: input.seed,

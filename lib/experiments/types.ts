@@ -22,12 +22,18 @@ export interface ModelSpec {
 
 /**
  * The arms of a comparison. TL: fine-tuned from the model's pretrained source; RI: trained from random
- * initialisation. A new arm (e.g. a linear probe: pretrained, backbone frozen) is one more entry here.
+ * initialisation; LP: the linear probe, the pretrained backbone frozen and only a linear classifier fitted on its
+ * pooled features after the cut (experiments/probe-run.ts). A new arm is one more entry here.
  */
 export const INITS = {
-  TL: { pretrained: true, description: "fine-tuned from the model's pretrained weights" },
-  RI: { pretrained: false, description: 'trained from random initialisation' },
-} satisfies Record<string, { pretrained: boolean; description: string }>;
+  TL: { pretrained: true, method: 'fine-tune', description: "fine-tuned from the model's pretrained weights" },
+  RI: { pretrained: false, method: 'fine-tune', description: 'trained from random initialisation' },
+  LP: {
+    pretrained: true,
+    method: 'linear-probe',
+    description: 'pretrained backbone frozen; L2 logistic regression on its globally pooled features after the cut, C chosen on validation',
+  },
+} satisfies Record<string, { pretrained: boolean; method: 'fine-tune' | 'linear-probe'; description: string }>;
 export type Init = keyof typeof INITS;
 
 export interface GridCell {
@@ -193,6 +199,8 @@ export interface RunRecord {
   bestEpoch?: number;
   stopReason?: StopReason;
   resumedFromEpoch?: number;
+  /** ok, linear-probe runs: the C chosen and every C's validation result (they have no epochs, so no curve). */
+  probe?: ProbeSummary;
   /** ok: the training curve (per-epoch loss, learning rate, validation AUROC/AUPRC per label). */
   curve?: EpochRecord[];
   /**
@@ -205,4 +213,15 @@ export interface RunRecord {
   /** failed: what went wrong. unavailable: why the run cannot be done here (e.g. weights missing). */
   error?: { name: string; message: string };
   reason?: string;
+}
+
+/** What a linear-probe run stores about its fit. */
+export interface ProbeSummary {
+  /** The inverse L2 strength kept (best validation score of the profile's selection metric). */
+  C: number;
+  /** Pooled features per image (the channels after the cut). */
+  featureDim: number;
+  /** Whether the frozen features came from the on-disk cache. */
+  featuresCached: boolean;
+  curve: Array<{ C: number; valLoss: number; valMeanAuroc: number | null; valMeanAuprc: number | null; converged: boolean[] }>;
 }

@@ -2,6 +2,7 @@
  * Naming shared by the paper join, the charts and the text: CheXpert label abbreviations as the 2021 figures print
  * them, and the display name of a bar (model + init + truncation) as the figures' legends spell it.
  */
+import type { Init } from './types';
 
 /** The figures' abbreviations for the 13 CheXpert observations kept by the paper (Support Devices dropped). */
 export const CHEXPERT_ABBREVIATIONS: Readonly<Record<string, string>> = {
@@ -49,7 +50,7 @@ export function sameLabel(a: string, b: string): boolean {
  * `withInit` adds the init suffix, which TL-vs-RI figures need and truncation figures (all TL) leave out.
  */
 export function contenderName(
-  bar: { model: string; init: 'TL' | 'RI'; truncation?: string },
+  bar: { model: string; init: Init; truncation?: string },
   withInit = true,
 ): string {
   let base = bar.model;

@@ -7,8 +7,8 @@
 export type Metric = 'AUROC' | 'AUPRC';
 export const METRICS: readonly Metric[] = ['AUROC', 'AUPRC'];
 
-/** TL = fine-tuned from pretrained (ImageNet) weights; RI = random initialisation. */
-export type Init = 'TL' | 'RI';
+/** TL = fine-tuned from pretrained (ImageNet) weights; RI = random initialisation; LP = linear probe (frozen backbone). */
+export type Init = 'TL' | 'RI' | 'LP';
 
 /** `unavailable`: could not be run here (missing weights or data); `failed`: was run and errored. */
 export type CellStatus = 'ok' | 'unavailable' | 'failed';

@@ -33,7 +33,11 @@ export const PROBE_C_GRID: readonly number[] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e
  * One forward pass per batch in inference mode through a model with pooled outputs (models/surgery
  * `pooledFeatures`): one FeatureMatrix per output, rows in the source's order.
  */
-export async function extractPooledFeatures(extractor: tf.LayersModel, source: BatchSource, options: { microBatchSize?: number } = {}): Promise<FeatureMatrix[]> {
+export async function extractPooledFeatures(
+  extractor: tf.LayersModel,
+  source: BatchSource,
+  options: { microBatchSize?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<FeatureMatrix[]> {
   const dims = extractor.outputs.map((o) => o.shape[o.shape.length - 1] as number);
   const chunks: Float32Array[][] = dims.map(() => []);
   const ids: string[] = [];
@@ -51,6 +55,7 @@ export async function extractPooledFeatures(extractor: tf.LayersModel, source: B
       labels.push(...micro.y);
       mask.push(...(micro.mask ?? new Array<number>(micro.y.length).fill(1)));
     }
+    options.onProgress?.(ids.length, source.numItems);
   }
   return dims.map((dim, k) => {
     const values = new Float32Array(ids.length * dim);

@@ -150,4 +150,8 @@ export type TrainProgressEvent =
   | { type: 'epoch-end'; epoch: number; epochs: number; record: EpochRecord; isBest: boolean }
   | { type: 'resumed'; fromEpoch: number; epochs: number }
   /** The checkpoint folder held a damaged state: it was moved to `movedTo` and training starts over. */
-  | { type: 'checkpoint-discarded'; reason: string; movedTo: string };
+  | { type: 'checkpoint-discarded'; reason: string; movedTo: string }
+  /** Linear probe: frozen-backbone features computed for `done` of `total` images (absent when cached). */
+  | { type: 'features'; done: number; total: number }
+  /** Linear probe: the classifier fitted for the `index`-th of `total` regularisation strengths. */
+  | { type: 'probe'; index: number; total: number; C: number; valMeanAuprc: number | null };

@@ -73,7 +73,7 @@ describe('rethink-tl CLI', () => {
   it('status --grid with a grid that neither the paper nor the store has is an error, not an empty table', async () => {
     const io = capture();
     expect(await main(['status', '--store', dir, '--grid', 'fig99'])).toBe(EXIT.usage);
-    expect(io.err()).toMatch(/unknown grid 'fig99' \(known: fig3, fig4, fig6, fig7; in this store: fig4\)/);
+    expect(io.err()).toMatch(/unknown grid 'fig99' \(known: fig3, fig4, fig6, fig7, pneumonia, pneumonia-grouped; in this store: fig4\)/);
     expect(await main(['status', '--store', dir, '--grid', 'fig6'])).toBe(EXIT.ok);
   });
 
