@@ -82,18 +82,56 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-function meanDifference(a: NumericArray[], b: NumericArray[], pos: Int32Array, neg: Int32Array, pick: (x: RankingAreas) => number, buffer: Float64Array): { diffs: number[]; ma: number; mb: number } {
-  const diffs: number[] = [];
-  let ma = 0;
-  let mb = 0;
-  for (let k = 0; k < a.length; k++) {
-    const va = metricOn(a[k]!, pos, neg, pick, buffer);
-    const vb = metricOn(b[k]!, pos, neg, pick, buffer);
-    diffs.push(va - vb);
-    ma += va / a.length;
-    mb += vb / a.length;
+function classIndices(labels: NumericArray, context: string): { pos: Int32Array; neg: Int32Array } {
+  const posIdx: number[] = [];
+  const negIdx: number[] = [];
+  for (let i = 0; i < labels.length; i++) (labels[i] === 1 ? posIdx : negIdx).push(i);
+  if (posIdx.length === 0 || negIdx.length === 0) {
+    throw new MetricInputError(`${context}: needs positives and negatives, got ${posIdx.length} and ${negIdx.length}`, { field: 'labels' });
   }
-  return { diffs, ma, mb };
+  return { pos: Int32Array.from(posIdx), neg: Int32Array.from(negIdx) };
+}
+
+/**
+ * The metric of every seed of every model, on the full test set (`full`) and on `nBoot` stratified resamples of
+ * its images (`replicates[r][model][seed]`), each resample shared by all models and seeds.
+ */
+function resampledMetrics(labels: NumericArray, models: NumericArray[][], pick: (a: RankingAreas) => number, nBoot: number, seed: number, context: string) {
+  const { pos, neg } = classIndices(labels, context);
+  const buffer = new Float64Array(labels.length);
+  const score = (p: Int32Array, n: Int32Array): number[][] => models.map((seeds) => seeds.map((s) => metricOn(s, p, n, pick, buffer)));
+  const full = score(pos, neg);
+  const rng = createRng(seed);
+  const rp = new Int32Array(pos.length);
+  const rn = new Int32Array(neg.length);
+  const replicates: number[][][] = [];
+  for (let r = 0; r < nBoot; r++) {
+    for (let i = 0; i < rp.length; i++) rp[i] = pos[rng.int(pos.length)]!;
+    for (let i = 0; i < rn.length; i++) rn[i] = neg[rng.int(neg.length)]!;
+    replicates.push(score(rp, rn));
+  }
+  return { full, replicates, positives: pos.length, negatives: neg.length };
+}
+
+const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
+
+interface IntervalSummary {
+  lower: number;
+  upper: number;
+  standardError: number;
+}
+
+function intervalOf(values: Float64Array, alpha: number): IntervalSummary {
+  const m = mean(Array.from(values));
+  const standardError = Math.sqrt(values.reduce((acc, v) => acc + (v - m) ** 2, 0) / Math.max(1, values.length - 1));
+  const sorted = Float64Array.from(values).sort();
+  return { lower: quantile(sorted, alpha / 2), upper: quantile(sorted, 1 - alpha / 2), standardError };
+}
+
+function metricPick(metric: PairedMetric, context: string): (a: RankingAreas) => number {
+  const pick = PICK[metric];
+  if (!pick) throw new MetricInputError(`${context}: metric must be auroc, auprc or average-precision, got ${JSON.stringify(metric)}`, { field: 'metric' });
+  return pick;
 }
 
 /**
@@ -105,46 +143,45 @@ export function pairedBootstrapDifference(labels: NumericArray, a: NumericArray[
   checkInputs(labels, a, b, context);
   const nBoot = options.nBoot ?? 2000;
   const alpha = options.alpha ?? 0.05;
-  const pick = PICK[metric];
-  if (!pick) throw new MetricInputError(`${context}: metric must be auroc, auprc or average-precision, got ${JSON.stringify(metric)}`, { field: 'metric' });
-  const posIdx: number[] = [];
-  const negIdx: number[] = [];
-  for (let i = 0; i < labels.length; i++) (labels[i] === 1 ? posIdx : negIdx).push(i);
-  if (posIdx.length === 0 || negIdx.length === 0) {
-    throw new MetricInputError(`${context}: needs positives and negatives, got ${posIdx.length} and ${negIdx.length}`, { field: 'labels' });
-  }
-  const buffer = new Float64Array(labels.length);
-  const full = meanDifference(a, b, Int32Array.from(posIdx), Int32Array.from(negIdx), pick, buffer);
-  const difference = full.diffs.reduce((s, d) => s + d, 0) / full.diffs.length;
-  const rng = createRng(options.seed);
-  const pos = new Int32Array(posIdx.length);
-  const neg = new Int32Array(negIdx.length);
-  const values = new Float64Array(nBoot);
-  for (let r = 0; r < nBoot; r++) {
-    for (let i = 0; i < pos.length; i++) pos[i] = posIdx[rng.int(posIdx.length)]!;
-    for (let i = 0; i < neg.length; i++) neg[i] = negIdx[rng.int(negIdx.length)]!;
-    const rep = meanDifference(a, b, pos, neg, pick, buffer);
-    values[r] = rep.diffs.reduce((s, d) => s + d, 0) / rep.diffs.length;
-  }
-  const mean = values.reduce((s, v) => s + v, 0) / nBoot;
-  const standardError = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, nBoot - 1));
+  const m = resampledMetrics(labels, [a, b], metricPick(metric, context), nBoot, options.seed, context);
+  const perSeed = m.full[0]!.map((va, k) => va - m.full[1]![k]!);
+  const difference = mean(perSeed);
+  const values = Float64Array.from(m.replicates, ([ra, rb]) => mean(ra!.map((va, k) => va - rb![k]!)));
   const otherSide = values.filter((v) => (difference >= 0 ? v <= 0 : v >= 0)).length;
-  values.sort();
   return {
     metric,
     difference,
-    a: full.ma,
-    b: full.mb,
-    lower: quantile(values, alpha / 2),
-    upper: quantile(values, 1 - alpha / 2),
-    standardError,
+    a: mean(m.full[0]!),
+    b: mean(m.full[1]!),
+    ...intervalOf(values, alpha),
     pValue: Math.min(1, (2 * otherSide) / nBoot),
-    perSeed: full.diffs,
+    perSeed,
     nBoot,
     alpha,
-    positives: posIdx.length,
-    negatives: negIdx.length,
+    positives: m.positives,
+    negatives: m.negatives,
   };
+}
+
+export interface SeedMeanInterval extends IntervalSummary {
+  metric: PairedMetric;
+  /** Mean over seeds of the metric on the full test set. */
+  estimate: number;
+  perSeed: number[];
+  positives: number;
+  negatives: number;
+}
+
+/**
+ * One model's metric averaged over its seeds, with the same stratified test-image bootstrap as the paired
+ * comparison (each replicate resamples the images once and scores every seed on them): a curve point's interval.
+ */
+export function seedMeanBootstrap(labels: NumericArray, scores: NumericArray[], metric: PairedMetric, options: PairedBootstrapOptions): SeedMeanInterval {
+  const context = 'seedMeanBootstrap';
+  checkInputs(labels, scores, scores, context);
+  const m = resampledMetrics(labels, [scores], metricPick(metric, context), options.nBoot ?? 2000, options.seed, context);
+  const values = Float64Array.from(m.replicates, ([r]) => mean(r!));
+  return { metric, estimate: mean(m.full[0]!), ...intervalOf(values, options.alpha ?? 0.05), perSeed: m.full[0]!, positives: m.positives, negatives: m.negatives };
 }
 
 /**

@@ -88,8 +88,10 @@ export function dataEfficiencyFigure(panels: EfficiencyPanel[], options: Efficie
   const data: PlotlyTrace[] = [];
   const layout = baseLayout({ title: { text: options.title }, legend: { orientation: 'h', y: -0.22, x: 0.5, xanchor: 'center' }, margin: { l: 64, r: 24, t: 56, b: 110 } });
   panels.forEach((panel, p) => {
-    panel.series.forEach((s) => data.push(seriesTrace(s, names.indexOf(s.name), p, p === 0)));
+    // An arm without points keeps its colour (and its place in the legend order) so every figure colours arms alike.
+    panel.series.filter((s) => s.points.length > 0).forEach((s) => data.push(seriesTrace(s, names.indexOf(s.name), p, p === 0)));
     const lows = panel.series.flatMap((s) => s.points.map((pt) => pt.lower));
+    if (lows.length === 0) throw new ConfigError(`dataEfficiencyFigure: panel '${panel.metric}' has no points`, { field: 'series' });
     const floor = options.yMin ?? Math.max(0, Math.floor((Math.min(...lows, panel.chance?.value ?? 1) - 0.02) * 20) / 20);
     if (panel.chance) {
       data.push({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auprc, auroc, bootstrapCI } from '../../lib/metrics/index';
-import { minimumDetectableDifference, pairedBootstrapDifference } from '../../lib/metrics/paired';
+import { minimumDetectableDifference, pairedBootstrapDifference, seedMeanBootstrap } from '../../lib/metrics/paired';
 import { MetricInputError } from '../../lib/errors';
 import { createRng } from '../../lib/util/random';
 
@@ -66,5 +66,22 @@ describe('pairedBootstrapDifference', () => {
     expect(() => pairedBootstrapDifference([0, 1, 2], [[1, 2, 3]], [[1, 2, 3]], 'auroc', { seed: 0 })).toThrow(/labels\[2\] is 2/);
     expect(() => pairedBootstrapDifference([0, 1], [[1, 2]], [[1, Number.NaN]], 'auroc', { seed: 0 })).toThrow(/scores B\[0\]\[1\] is NaN/);
     expect(() => pairedBootstrapDifference([1, 1], [[1, 2]], [[1, 2]], 'auroc', { seed: 0 })).toThrow(/needs positives and negatives, got 2 and 0/);
+  });
+});
+
+describe('seedMeanBootstrap', () => {
+  const { labels, scores } = scored(300, 11, 1.0);
+  const other = scores.map((v, i) => v + 0.3 * Math.cos(i));
+
+  it('estimates the mean over seeds, with an interval like the single-model stratified bootstrap', () => {
+    const r = seedMeanBootstrap(labels, [scores, other], 'auroc', { seed: 1, nBoot: 1000 });
+    expect(r.estimate).toBeCloseTo((auroc(labels, scores) + auroc(labels, other)) / 2, 12);
+    expect(r.lower).toBeLessThan(r.estimate);
+    expect(r.upper).toBeGreaterThan(r.estimate);
+    const one = seedMeanBootstrap(labels, [scores], 'auprc', { seed: 2, nBoot: 1000 });
+    const ref = bootstrapCI(labels, scores, 'auprc', { seed: 3, nBoot: 1000 });
+    expect(one.estimate).toBeCloseTo(ref.estimate, 12);
+    expect(Math.abs(one.lower - ref.lower)).toBeLessThan(0.02);
+    expect(Math.abs(one.upper - ref.upper)).toBeLessThan(0.02);
   });
 });

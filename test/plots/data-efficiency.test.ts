@@ -38,3 +38,14 @@ describe('dataEfficiencyFigure', () => {
     expect(() => dataEfficiencyFigure([bad2], { title: 't' })).toThrow(/fraction must be in \(0, 1\]/);
   });
 });
+
+describe('dataEfficiencyFigure: arms without points', () => {
+  it('keep their colour slot, so an arm is drawn in the same colour whatever else is missing', () => {
+    const full = panel('AUROC', 0);
+    const noTl: EfficiencyPanel = { ...full, series: [{ name: 'TL', points: [] }, full.series[1]!] };
+    const a = dataEfficiencyFigure([full], { title: 't' }).data.find((t) => t['name'] === 'RI')!;
+    const b = dataEfficiencyFigure([noTl], { title: 't' }).data.find((t) => t['name'] === 'RI')!;
+    expect((b['line'] as { color: string }).color).toBe((a['line'] as { color: string }).color);
+    expect(dataEfficiencyFigure([noTl], { title: 't' }).data.filter((t) => t['name'] === 'TL')).toHaveLength(0);
+  });
+});
