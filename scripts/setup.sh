@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Jupyter from Debian (papermill is not used: it cannot parameterise tslab), Chromium for plotly's static export.
-apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel chromium)
+# Jupyter from Debian (papermill is not used: it cannot parameterise tslab), Chromium for plotly's static export,
+# g++ and oneDNN for the native training backend (built below).
+apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel chromium g++ libdnnl-dev)
 # Reference implementations for golden fixtures and benchmark peers (dev only, never used at run time).
 if [ "${RETHINK_DEV_PACKAGES:-0}" = "1" ]; then
   apt_packages+=(python3-sklearn python3-torch python3-torchvision python3-pil python3-numpy)
@@ -26,6 +27,11 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (the optional @tensorflow/tfjs-node-gpu fails to install without internet/CUDA; that is expected)"
   npm ci --no-audit --no-fund
+fi
+
+# The native oneDNN backend. Without it everything still works on the wasm backend, only slower.
+if ! bash scripts/build-native.sh; then
+  echo "setup: WARNING: the native backend did not build; training falls back to wasm (see the error above)" >&2
 fi
 
 npx tsx scripts/install-kernel.ts

@@ -4,7 +4,7 @@ import type { TrainProgressEvent } from '../train/types';
 import type { RunRecord, RunSpec } from './types';
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendChoice; threads: number; bootstrap: number }
+  | { type: 'init'; backend: BackendChoice; threads?: number; bootstrap: number }
   | { type: 'run'; spec: RunSpec }
   | { type: 'exit' };
 

@@ -30,7 +30,7 @@ export interface RunGridOptions {
   workDir?: string;
   weights?: WeightsPaths;
   backend?: BackendChoice;
-  /** wasm threads per worker (default 1: with N workers on N cores, threads only contend). */
+  /** Compute threads per worker, native or wasm (default RETHINK_THREADS, else 1: with N workers on N cores, more only contend). */
   threads?: number;
   /** Rerun runs whose latest record is a failure (default true). */
   retryFailed?: boolean;
@@ -150,7 +150,7 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
 }
 
 async function runInProcess(specs: RunSpec[], options: RunGridOptions, onRecord: (worker: number, spec: RunSpec, record: RunRecord) => void): Promise<void> {
-  await initBackend({ ...(options.backend ? { backend: options.backend } : {}), threads: options.threads ?? 1 });
+  await initBackend({ ...(options.backend ? { backend: options.backend } : {}), ...(options.threads ? { threads: options.threads } : {}) });
   for (const spec of specs) {
     options.onEvent?.({ type: 'run-start', worker: 0, spec });
     const record = await executeRun(spec, {
@@ -240,7 +240,7 @@ function runOnWorkers(
         }
         finishIfDone();
       });
-      send({ type: 'init', backend: options.backend ?? 'auto', threads: options.threads ?? 1, bootstrap: options.profile.bootstrap });
+      send({ type: 'init', backend: options.backend ?? 'auto', ...(options.threads ? { threads: options.threads } : {}), bootstrap: options.profile.bootstrap });
     };
     for (let w = 0; w < count; w++) start(w);
   });

@@ -21,7 +21,7 @@ process.on('message', (message: ToWorker) => {
     if (message.type === 'init') {
       bootstrap = message.bootstrap;
       try {
-        const info = await initBackend({ backend: message.backend, threads: message.threads });
+        const info = await initBackend({ backend: message.backend, ...(message.threads ? { threads: message.threads } : {}) });
         await send({ type: 'ready', backend: info.backend, version: info.version });
       } catch (error) {
         await send({ type: 'init-failed', message: (error as Error).message });

@@ -8,10 +8,11 @@
  *   S = Σ dy·(x-μ), Σdy;   dx = γr·dy + B·x + C  with r = 1/sqrt(σ²+ε), B = -γr³S/N, C = -γr·Σdy/N - B·μ
  *   dγ = r·S, dβ = Σdy
  * (σ² is the biased batch variance, as in tf.moments.)
- * On wasm the statistics, the normalisation, the two gradient sums and dx each take ONE pass, in the kernels
- * of wasm-kernels/batchnorm-kernels.ts (wasm SIMD module, or JS loops if it cannot load; stock wasm
- * reductions transpose the whole tensor first); other backends use the equivalent tf ops (the affine B·x + C
- * there runs as one FusedBatchNorm kernel).
+ * On native the forward (statistics and normalisation) and the whole backward are one oneDNN primitive each
+ * (lib/kernels/native/kernels/batchnorm.ts). On wasm the statistics, the normalisation, the two gradient sums
+ * and dx each take ONE pass, in the kernels of lib/kernels/wasm/batchnorm-kernels.ts (wasm SIMD module, or JS
+ * loops if it cannot load; stock wasm reductions transpose the whole tensor first); other backends use the
+ * equivalent tf ops (the affine B·x + C there runs as one FusedBatchNorm kernel).
  *
  * Installed by patching BatchNormalization.prototype.call, so models built with the standard
  * tf.layers.batchNormalization get it without any change; weights, their names and order are untouched, and
@@ -20,7 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AFFINE2, BATCH_NORM_FORWARD, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS } from '../wasm-kernels/batchnorm-kernels';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../kernels/native/kernels/batchnorm';
+import { AFFINE2, BATCH_NORM_FORWARD, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS } from '../../kernels/wasm/batchnorm-kernels';
 
 interface LayerVariable {
   read(): tf.Tensor;
@@ -75,12 +77,41 @@ function normalize(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, beta: tf.
   return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
 }
 
+interface TrainingResult {
+  y: tf.Tensor;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
+/** The native backend's path: one kernel forward (y, mean, variance), one backward (dx, dγ, dβ). */
+function normalizeTrainingNative(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): TrainingResult {
+  let stats: [tf.Tensor, tf.Tensor] | null = null;
+  const op = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xIn, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+    save([xIn, mean, variance, g, b]);
+    stats = [tf.keep(mean), tf.keep(variance)];
+    return {
+      value: y,
+      gradFunc: (dyIn: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dy = Array.isArray(dyIn) ? dyIn[0] : dyIn;
+        const [xs, mu, v, gs, bs] = saved;
+        const inputs = { dy, x: xs, mean: mu, variance: v, gamma: gs, beta: bs };
+        return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { epsilon }) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = op(x, gamma, beta);
+  const [mean, variance] = stats as unknown as [tf.Tensor, tf.Tensor];
+  return { y, mean, variance };
+}
+
 function normalizeTraining(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon: number,
-): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+): TrainingResult {
+  if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) != null) return normalizeTrainingNative(x, gamma, beta, epsilon);
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const n = x.size / x.shape[x.shape.length - 1];
   let stats: [tf.Tensor, tf.Tensor] | null = null;
