@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors';
 import { defaultAddonPath } from '../kernels/native/addon';
+import { installFusedGraphTraining } from '../kernels/native/fused-graph';
 import { registerNativeBackend } from '../kernels/native/register';
 import { registerWasmTrainingKernels } from '../kernels/wasm/register';
 import { installTrainingPatches } from './gradients/install';
@@ -79,6 +80,7 @@ export function addonNativeStarter(env: NodeJS.ProcessEnv = process.env): Native
       const addon = nativeAddon(defaultAddonPath(env));
       registerNativeBackend(addon, threads);
       installTrainingPatches();
+      installFusedGraphTraining();
       return addon.info();
     },
   };

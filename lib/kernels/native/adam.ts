@@ -2,13 +2,11 @@
  * The fused Adam update on the native backend: every parameter and both moments of a model updated in place
  * in one addon call, instead of about 14 tfjs ops (and as many new tensors) per variable. The arithmetic is
  * TorchAdam's (lib/train/adam.ts), op for op in float32, so both paths give bit-identical weights.
- *
- * In place is safe only on storage nobody else can see (NativeBackend.writableValues); anything else (a
- * variable whose array a caller holds from dataSync(), or whose data another tensor shares) first gets a private
- * copy.
+ * In place only where that is safe (./in-place.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeBackend } from './backend';
+import { writableStorage as writable } from './in-place';
 import { BACKEND_NAME } from './kernels/common';
 
 export interface FusedAdamHyper {
@@ -20,19 +18,6 @@ export interface FusedAdamHyper {
   bc2Sqrt: number;
   epsilon: number;
   weightDecay: number;
-}
-
-/** Storage of `v` that may be written in place, making it so if needed (a private copy, or a fresh bucket). */
-function writable(be: NativeBackend, v: tf.Variable): Float32Array {
-  const direct = be.writableValues(v);
-  if (direct != null) return direct;
-  if (be.refCount(v.dataId) === 1) return be.privatize(v);
-  const fresh = be.output(v.shape);
-  fresh.values.set(be.f32(v));
-  const t = tf.engine().makeTensorFromTensorInfo(fresh.info);
-  v.assign(t);
-  t.dispose();
-  return fresh.values;
 }
 
 /** True when the active backend is native (so fusedAdamStep can run). */

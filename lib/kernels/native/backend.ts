@@ -17,7 +17,7 @@ import type { NativeAddon } from './addon';
 import { BufferPool } from './buffer-pool';
 
 interface Ownership {
-  /** The full-buffer array the pool handed out (data buckets may hold views of it). */
+  /** The whole array the pool handed out (data buckets hold it or views of it). */
   array: Float32Array;
   /** Data buckets referencing the buffer. */
   refs: number;
@@ -30,9 +30,18 @@ interface DataEntry {
   refCount: number;
 }
 
+/** Bytes of kernel outputs the backend allocated that tensors still reference, now and at the peak. */
+export interface NativeMemoryStats {
+  liveBytes: number;
+  peakLiveBytes: number;
+  pooledBytes: number;
+}
+
 export class NativeBackend extends MathBackendCPU {
   readonly pool = new BufferPool();
   private readonly owned = new WeakMap<ArrayBufferLike, Ownership>();
+  private liveBytes = 0;
+  private peakLiveBytes = 0;
 
   constructor(readonly addon: NativeAddon) {
     super();
@@ -44,8 +53,7 @@ export class NativeBackend extends MathBackendCPU {
   output(shape: number[]): { info: TensorInfo; values: Float32Array } {
     let size = 1;
     for (const d of shape) size *= d;
-    const values = this.pool.take(size);
-    this.owned.set(values.buffer, { array: values, refs: 0, exposed: false });
+    const values = this.allocate(size, 0);
     const dataId = this.write(values, shape, 'float32');
     return { info: { dataId, shape, dtype: 'float32' }, values };
   }
@@ -63,7 +71,7 @@ export class NativeBackend extends MathBackendCPU {
     const entry = this.data.get(t.dataId) as DataEntry;
     if (entry.refCount !== 1 || !(entry.values instanceof Float32Array)) return null;
     const own = this.owned.get(entry.values.buffer);
-    if (own == null || own.refs !== 1 || own.exposed || own.array !== entry.values) return null;
+    if (own == null || own.refs !== 1 || own.exposed) return null;
     return entry.values;
   }
 
@@ -75,10 +83,9 @@ export class NativeBackend extends MathBackendCPU {
     const entry = this.data.get(t.dataId) as DataEntry;
     if (entry.refCount !== 1) throw new Error('NativeBackend.privatize: the data is shared by several tensors');
     const old = entry.values as Float32Array;
-    const copy = this.pool.take(old.length);
+    const copy = this.allocate(old.length, 1);
     copy.set(old);
     this.release(old);
-    this.owned.set(copy.buffer, { array: copy, refs: 1, exposed: false });
     entry.values = copy;
     return copy;
   }
@@ -107,6 +114,24 @@ export class NativeBackend extends MathBackendCPU {
     return released;
   }
 
+  /** Live and peak bytes of pooled kernel outputs; resetPeak() starts a new measurement window. */
+  memoryStats(): NativeMemoryStats {
+    return { liveBytes: this.liveBytes, peakLiveBytes: this.peakLiveBytes, pooledBytes: this.pool.stats().pooledBytes };
+  }
+
+  resetPeak(): void {
+    this.peakLiveBytes = this.liveBytes;
+  }
+
+  /** `length` elements of a pooled buffer (a view when the pool hands out a larger one), owned from now on. */
+  private allocate(length: number, refs: number): Float32Array {
+    const array = this.pool.take(length);
+    this.owned.set(array.buffer, { array, refs, exposed: false });
+    this.liveBytes += array.byteLength;
+    this.peakLiveBytes = Math.max(this.peakLiveBytes, this.liveBytes);
+    return array.length === length ? array : array.subarray(0, length);
+  }
+
   private retain(values: backend_util.BackendValues | undefined): void {
     if (values == null || !ArrayBuffer.isView(values)) return;
     const own = this.owned.get(values.buffer);
@@ -120,6 +145,7 @@ export class NativeBackend extends MathBackendCPU {
     own.refs--;
     if (own.refs > 0) return;
     this.owned.delete(values.buffer);
+    this.liveBytes -= own.array.byteLength;
     if (!own.exposed) this.pool.give(own.array);
   }
 

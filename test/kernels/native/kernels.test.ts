@@ -81,6 +81,24 @@ describeNative('native kernels vs the cpu backend', () => {
     expectAgree(r, label(c));
   });
 
+  it.each(CONV_CASES.slice(4, 12).map((c, i) => [label(c), c, i] as const))('conv2d + bias while a tape records (dx, dW, db): %s', async (_name, c, i) => {
+    const r = await onBoth(() => {
+      const x = randomTensor(c.x, 11 * i) as tf.Tensor4D;
+      const w = randomTensor([c.k, c.k, c.x[3], c.co], 11 * i + 1) as tf.Tensor4D;
+      const bias = randomTensor([c.co], 11 * i + 2);
+      const f = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
+        tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, bias: d, strides: c.s, pad: c.pad as 'same' });
+      const dy = randomTensor(f(x, w, bias).shape, 11 * i + 3);
+      // Only the weights trainable, as in a first layer: dx is never asked for.
+      const [wv, bv] = [tf.variable(w), tf.variable(bias)];
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x, wv, bv), dy)) as tf.Scalar, [wv, bv]);
+      const out = [value, ...tf.grads(f)([x, w, bias], dy), grads[wv.name], grads[bv.name]];
+      tf.dispose([wv, bv]);
+      return out;
+    });
+    expectAgree(r, label(c));
+  });
+
   it('dilated conv2d forward (tfjs has no gradient for dilation > 1)', async () => {
     const r = await onBoth(() => {
       const x = randomTensor([2, 11, 10, 3], 20) as tf.Tensor4D;

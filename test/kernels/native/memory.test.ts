@@ -125,6 +125,9 @@ describeNative('native buffer reuse and memory', () => {
     }
     expect(new Set(counts.map((c) => c.join('/'))).size).toBe(1);
     expect(backend().pool.stats().reused).toBeGreaterThan(0);
+    // Recycling must not cost memory: what the pool keeps plus what is live stays near the step's live peak.
+    const { liveBytes, peakLiveBytes, pooledBytes } = backend().memoryStats();
+    expect(liveBytes + pooledBytes).toBeLessThan(1.3 * peakLiveBytes);
     adam.dispose();
     tf.dispose([x, y]);
   });

@@ -2,9 +2,10 @@
  * BatchNorm over the channel (last) axis.
  *  - FusedBatchNorm (tf.batchNorm, inference): one oneDNN pass with the given statistics.
  *  - RethinkBatchNormTrain / RethinkBatchNormTrainGrad: the training forward (batch statistics, biased variance as
- *    tf.moments) and the whole backward (dx, dγ, dβ) as single oneDNN primitives. They are the native path of the
- *    project's BatchNormalization training op (lib/backend/gradients/batchnorm-training.ts), not tfjs kernels, and
- *    have no gradients of their own.
+ *    tf.moments) and the whole backward (dx, dγ, dβ) as single oneDNN primitives, optionally with the following
+ *    ReLU fused in (attr relu: no ReLU pass forward or backward, and only the ReLU output is kept). They are the
+ *    native path of the project's BatchNormalization training op (lib/backend/gradients/batchnorm-training.ts),
+ *    not tfjs kernels, and have no gradients of their own.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeBackend } from '../backend';
@@ -40,28 +41,41 @@ const fusedBatchNorm = nativeKernel('FusedBatchNorm', (args, be, addon) => {
   return out.info;
 });
 
+/** The fused-ReLU workspace (a bit mask oneDNN writes forward and reads backward) seen as bytes. */
+function workspaceBytes(ws: Float32Array): Uint8Array {
+  return new Uint8Array(ws.buffer, ws.byteOffset, ws.byteLength);
+}
+
 const batchNormTrain = nativeKernel(BATCH_NORM_TRAIN, (args, be, addon) => {
   const x = input(args, 'x');
   const c = x.shape[x.shape.length - 1];
+  const relu = attr<boolean | undefined>(args, 'relu') === true;
+  const epsilon = attr<number>(args, 'epsilon');
+  const shape = rowsOfChannels(x);
   const y = be.output(x.shape);
   const mean = be.output([c]);
   const variance = be.output([c]);
+  // With relu: y is relu(bn(x)) and a 4th output carries the mask for the backward pass, stored as float32
+  // words so it lives in the same pool (nothing but RethinkBatchNormTrainGrad reads it).
+  const ws = relu ? be.output([Math.ceil(addon.batchNormWorkspaceBytes(shape, epsilon) / 4)]) : null;
   addon.batchNormTrainForward(
     be.f32(x), be.f32(input(args, 'gamma')), be.f32(input(args, 'beta')),
-    y.values, mean.values, variance.values, null, rowsOfChannels(x), attr<number>(args, 'epsilon'),
+    y.values, mean.values, variance.values, ws ? workspaceBytes(ws.values) : null, shape, epsilon,
   );
-  return [y.info, mean.info, variance.info];
+  return ws ? [y.info, mean.info, variance.info, ws.info] : [y.info, mean.info, variance.info];
 });
 
 const batchNormTrainGrad = nativeKernel(BATCH_NORM_TRAIN_GRAD, (args, be, addon) => {
   const x = input(args, 'x');
   const c = x.shape[x.shape.length - 1];
+  const ws = args.inputs['workspace'] as TensorInfo | undefined;
   const dx = be.output(x.shape);
   const dgamma = be.output([c]);
   const dbeta = be.output([c]);
   addon.batchNormTrainBackward(
     be.f32(input(args, 'dy')), be.f32(x), be.f32(input(args, 'mean')), be.f32(input(args, 'variance')),
-    be.f32(input(args, 'gamma')), be.f32(input(args, 'beta')), null, dx.values, dgamma.values, dbeta.values, rowsOfChannels(x), attr<number>(args, 'epsilon'),
+    be.f32(input(args, 'gamma')), be.f32(input(args, 'beta')), ws ? workspaceBytes(be.f32(ws)) : null,
+    dx.values, dgamma.values, dbeta.values, rowsOfChannels(x), attr<number>(args, 'epsilon'),
   );
   return [dx.info, dgamma.info, dbeta.info];
 });

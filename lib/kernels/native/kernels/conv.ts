@@ -100,4 +100,25 @@ const conv2DBackpropFilter = nativeKernel('Conv2DBackpropFilter', (args, be, add
   return out.info;
 });
 
-export const convKernels = [conv2D, fusedConv2D, conv2DBackpropInput, conv2DBackpropFilter];
+/**
+ * conv2d(x, filter) + bias as one primitive for training: tf.fused.conv2d's own gradient always computes dx, so
+ * while a tape records, fused convs run as this kernel (lib/backend/gradients/unfused-conv-training.ts), whose
+ * registered gradient (../gradients.ts) evaluates dx, dW and db only when asked. NHWC, dilation 1.
+ */
+export const CONV2D_BIAS = 'RethinkConv2DBias';
+
+const conv2DBias = nativeKernel(CONV2D_BIAS, (args, be, addon) => {
+  const x = input(args, 'x');
+  const filter = input(args, 'filter');
+  const bias = input(args, 'bias');
+  const info = convInfo(args, x.shape, filter.shape, 1);
+  const geometry = convGeometry(info);
+  if (geometry == null || empty(info) || !channelBias(bias, info.outChannels) || !isF32(x, filter, bias)) {
+    throw new Error(`${CONV2D_BIAS}: unsupported inputs x ${x.shape} filter ${filter.shape} bias ${bias.shape}`);
+  }
+  const out = be.output(info.outShape);
+  addon.conv2dForward(be.f32(x), be.f32(filter), be.f32(bias), out.values, geometry, 0);
+  return out.info;
+});
+
+export const convKernels = [conv2D, fusedConv2D, conv2DBackpropInput, conv2DBackpropFilter, conv2DBias];

@@ -1,12 +1,7 @@
-// 2-D max and average pooling on NHWC: forward (both) and the average-pool gradient as oneDNN primitives; the
-// max-pool gradient as a loop that routes each dy to the FIRST maximum of its window in row-major order, which
-// is what tfjs's cpu backend (and PyTorch) do. The average-pool gradient divides by the full window, padding
-// included, as tfjs's AvgPoolGrad does (its forward excludes padding: a tfjs quirk kept for equality). oneDNN's own max-pool backward would need the forward's
-// workspace, which the tfjs MaxPoolGrad kernel (dy, x, y) does not carry.
-#include <algorithm>
-#include <cstring>
-#include <limits>
-
+// 2-D max and average pooling on NHWC as oneDNN primitives: forward, and both gradients. The max-pool gradient
+// routes each dy to the FIRST maximum of its window in row-major order, as tfjs's cpu backend (and PyTorch) do;
+// the average-pool gradient divides by the full window, padding included, as tfjs's AvgPoolGrad does (its
+// forward excludes padding: a tfjs quirk kept for equality).
 #include "kernels.h"
 
 namespace rt {
@@ -34,6 +29,14 @@ struct PoolGeometry {
 
 ShapeCache<pooling_forward> forwardCache;
 ShapeCache<pooling_backward> avgBackwardCache;
+
+struct MaxPoolBackward {
+  pooling_forward forward;
+  pooling_backward backward;
+  memory dst, workspace;  // the re-run forward's outputs, kept for the next call of this shape
+};
+
+ShapeCache<MaxPoolBackward> maxBackwardCache;
 
 }  // namespace
 
@@ -71,50 +74,29 @@ void avgPool2dBackward(Call& call) {
   cpuStream().wait();
 }
 
-// maxPool2dBackward(dy, x, dx, geometry)
+
+// maxPool2dBackward(dy, x, dx, geometry): the forward is re-run in training mode for its workspace (the argmax of
+// each window), then oneDNN's backward scatters dy through it.
 void maxPool2dBackward(Call& call) {
   auto g = PoolGeometry::read(call, 3);
   auto dy = call.f32(0), x = call.f32(1), dx = call.f32(2);
   expectSize(dy, g.n * g.oh * g.ow * g.c, call.name(), "dy");
   expectSize(x, g.n * g.h * g.w * g.c, call.name(), "x");
   expectSize(dx, g.n * g.h * g.w * g.c, call.name(), "dx");
-  const int64_t C = g.c;
-  // Each thread owns whole images, so the scatter-adds of overlapping windows never race.
-#pragma omp parallel for schedule(static)
-  for (int64_t b = 0; b < g.n; b++) {
-    const float* xb = x.data + b * g.h * g.w * C;
-    const float* dyb = dy.data + b * g.oh * g.ow * C;
-    float* dxb = dx.data + b * g.h * g.w * C;
-    std::memset(dxb, 0, sizeof(float) * g.h * g.w * C);
-    std::vector<float> best(C);
-    std::vector<int64_t> where(C);
-    for (int64_t oy = 0; oy < g.oh; oy++) {
-      const int64_t y0 = oy * g.sh - g.pt, y1 = std::min(y0 + g.kh, g.h);
-      for (int64_t ox = 0; ox < g.ow; ox++) {
-        const int64_t x0 = ox * g.sw - g.pl, x1 = std::min(x0 + g.kw, g.w);
-        std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
-        std::fill(where.begin(), where.end(), int64_t{-1});
-        for (int64_t iy = std::max<int64_t>(y0, 0); iy < y1; iy++) {
-          for (int64_t ix = std::max<int64_t>(x0, 0); ix < x1; ix++) {
-            const int64_t at = (iy * g.w + ix) * C;
-            const float* px = xb + at;
-            for (int64_t ch = 0; ch < C; ch++) {
-              if (px[ch] > best[ch]) {
-                best[ch] = px[ch];
-                where[ch] = at + ch;
-              }
-            }
-          }
-        }
-        const float* pdy = dyb + (oy * g.ow + ox) * C;
-        for (int64_t ch = 0; ch < C; ch++) {
-          if (where[ch] >= 0) dxb[where[ch]] += pdy[ch];
-        }
-      }
-    }
-  }
+  auto& e = maxBackwardCache.get(key("maxpool_bwd", g.values()), [&] {
+    pooling_forward::primitive_desc fwd(g.forward(prop_kind::forward_training, algorithm::pooling_max), cpuEngine());
+    pooling_backward::desc d(algorithm::pooling_max, g.src(), g.dst(), {g.sh, g.sw}, {g.kh, g.kw}, {g.pt, g.pl}, {g.pb, g.pr});
+    pooling_backward::primitive_desc bwd(d, cpuEngine(), fwd);
+    return MaxPoolBackward{pooling_forward(fwd), pooling_backward(bwd), memory(fwd.dst_desc(), cpuEngine()),
+                           memory(fwd.workspace_desc(), cpuEngine())};
+  });
+  e.forward.execute(cpuStream(), {{DNNL_ARG_SRC, wrap(g.src(), x.data)}, {DNNL_ARG_DST, e.dst}, {DNNL_ARG_WORKSPACE, e.workspace}});
+  e.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, wrap(g.dst(), dy.data)},
+                                   {DNNL_ARG_WORKSPACE, e.workspace},
+                                   {DNNL_ARG_DIFF_SRC, wrap(g.src(), dx.data)}});
+  cpuStream().wait();
 }
 
-size_t poolCacheSize() { return forwardCache.size() + avgBackwardCache.size(); }
+size_t poolCacheSize() { return forwardCache.size() + avgBackwardCache.size() + maxBackwardCache.size(); }
 
 }  // namespace rt
