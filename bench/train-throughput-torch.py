@@ -96,15 +96,18 @@ def main():
 
     step()  # warm-up (allocator, oneDNN primitive creation), like the first step on our side
     times = []
+    cpu0 = time.process_time()
     for _ in range(a.steps):
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu0
     mean = sum(times) / len(times)
     print(json.dumps({
         "model": a.model, "size": a.size, "batch": a.batch, "threads": a.threads,
         "torch": torch.__version__, "torchvision": torchvision.__version__,
         "stepSeconds": times, "meanStepSeconds": mean, "imagesPerSecond": a.batch / mean,
+        "imagesPerCpuSecond": a.batch * a.steps / cpu,
         "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torchThreads": torch.get_num_threads(),
         "ompNumThreads": os.environ.get("OMP_NUM_THREADS"),

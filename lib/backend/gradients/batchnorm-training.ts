@@ -31,7 +31,8 @@ interface LayerVariable {
 }
 
 interface BatchNormLayer {
-  axis: number;
+  /** A number, or a one-element list in layers loaded from Keras JSON. */
+  axis: number | number[];
   epsilon: number;
   momentum: number;
   center: boolean;
@@ -153,7 +154,9 @@ function hasNativeTraining(): boolean {
 
 /** Whether this op can train `layer` on `x`: normalised axis last, center and scale on (the common case). */
 function takesOver(layer: BatchNormLayer, x: tf.Tensor): boolean {
-  return (layer.axis === -1 || layer.axis === x.rank - 1) && layer.center && layer.scale;
+  const axes = Array.isArray(layer.axis) ? layer.axis : [layer.axis];
+  const lastAxis = axes.length === 1 && (axes[0] === -1 || axes[0] === x.rank - 1);
+  return lastAxis && layer.center && layer.scale;
 }
 
 /** One training-mode call: the batch-normalised x (ReLU'd when `relu`, native only), moving statistics updated. */

@@ -1,8 +1,9 @@
 /**
- * Gradients that use native kernels when the active backend has them. The gradient registry is global (one
- * per kernel name for every backend), so each replacement keeps tfjs's own gradient and defers to it on every
- * other backend.
- *  - Relu: dy where x > 0 in one native pass, instead of Step, Cast and Multiply (three full passes).
+ * Gradients registered with the native backend. The gradient registry is global (one per kernel name for every
+ * backend), so a replacement computes exactly tfjs's own gradient on every other backend.
+ *  - Relu: saves its output instead of its input (y > 0 exactly where x > 0), so a ReLU after a residual add keeps
+ *    no extra copy for backprop (the output is kept anyway by the layer it feeds, as PyTorch's in-place ReLU
+ *    does); and on native, dy where y > 0 in one pass instead of Step, Cast and Multiply (three passes).
  * And the gradient of the native-only RethinkConv2DBias kernel: dx, dW and db, each computed only when asked.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -41,15 +42,15 @@ let installed = false;
 
 export function installNativeGradients(): void {
   if (installed) return;
-  const stock = tf.getGradient('Relu');
-  if (stock == null) throw new Error('tfjs-core registers no Relu gradient to replace');
   const relu: GradConfig = {
     kernelName: 'Relu',
-    inputsToSave: ['x'],
-    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-      if (!hasKernel(RELU_GRAD)) return stock.gradFunc(dy, saved, attrs);
-      const [x] = saved;
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as Tensor, x }) as Tensor };
+    outputsToSave: [true],
+    gradFunc: (dyIn: Tensor | Tensor[], saved: Tensor[]) => {
+      const dy = dyIn as Tensor;
+      const [y] = saved;
+      if (hasKernel(RELU_GRAD)) return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x: y }) as Tensor };
+      // tfjs-core's own formula, on the output.
+      return { x: () => tf.mul(dy, tf.cast(tf.step(y), 'float32')) };
     },
   };
   tf.registerGradient(relu);

@@ -47,6 +47,26 @@ export function cpuKernel(name: string): KernelFunc {
   return config.kernelFunc;
 }
 
+export interface FallbackCount {
+  calls: number;
+  /** The largest input (elements) handed to the cpu kernel. */
+  maxElements: number;
+}
+
+const fallbacks = new Map<string, FallbackCount>();
+
+/** How often each native kernel handed its inputs to the cpu kernel in this process (scripts/backend-kernel-audit.ts). */
+export function nativeFallbackCounts(): Map<string, FallbackCount> {
+  return new Map([...fallbacks].map(([k, v]) => [k, { ...v }]));
+}
+
+function countFallback(kernelName: string, args: KernelArgs): void {
+  const c = fallbacks.get(kernelName) ?? { calls: 0, maxElements: 0 };
+  c.calls++;
+  for (const t of Object.values(args.inputs)) if (t != null) c.maxElements = Math.max(c.maxElements, sizeOf((t as TensorInfo).shape));
+  fallbacks.set(kernelName, c);
+}
+
 /** A native kernel config that defers to the cpu kernel whenever `impl` returns null. */
 export function nativeKernel(kernelName: string, impl: NativeImpl): KernelConfig {
   let fallback: KernelFunc | null = null;
@@ -54,6 +74,7 @@ export function nativeKernel(kernelName: string, impl: NativeImpl): KernelConfig
     const be = args.backend as NativeBackend;
     const out = impl(args, be, be.addon);
     if (out != null) return out;
+    countFallback(kernelName, args);
     fallback = fallback ?? cpuKernel(kernelName);
     return fallback(args as Parameters<KernelFunc>[0]) as TensorInfo | TensorInfo[];
   };
