@@ -9,7 +9,8 @@
  *
  * PyTorch is pinned to the thread count the way it must be: torch.set_num_threads(n) AND OMP_NUM_THREADS /
  * OPENBLAS_NUM_THREADS / MKL_NUM_THREADS set to n before torch is imported (at small batch its 1x1 convs go
- * through OpenBLAS, whose pool ignores set_num_threads).
+ * through OpenBLAS, whose pool ignores set_num_threads). Both sides run with OMP_WAIT_POLICY=passive (what the
+ * native addon sets unless the environment says otherwise; see lib/kernels/native/addon.ts).
  *
  * --repeat R alternates ours and PyTorch R times per configuration and keeps the best of each: on a shared
  * machine the best of several runs is the least contended estimate of what each side can do. The table also
@@ -308,7 +309,8 @@ function spawnTorch(config: Config, threads: number, steps: number): Outcome<Tor
   const n = String(threads);
   const args = [script, '--model', config.spec.torchModel, '--size', String(config.spec.size), '--batch', String(config.batch)];
   args.push('--threads', n, '--steps', String(steps), '--classes', String(NUM_CLASSES));
-  const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+  // The same OpenMP wait policy as our side (the native addon makes idle threads sleep unless told otherwise).
+  const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'passive' };
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env });
   if (r.status !== 0) return { error: `exit ${r.status}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as TorchResult;
