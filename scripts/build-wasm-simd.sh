@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds the wasm SIMD BatchNorm module (lib/backend/wasm-simd/batchnorm.c) in its two variants:
+# Rebuilds the wasm SIMD BatchNorm module (lib/kernels/wasm/simd/batchnorm.c) in its two variants:
 #   batchnorm.wasm           imports a plain memory            (tfjs-backend-wasm simd build, threads: 1)
 #   batchnorm-shared.wasm    imports a shared memory, max 4 GiB (tfjs-backend-wasm threaded-simd build)
 # The .wasm files are checked in; only run this after editing the C. Needs clang + lld >= 14 with the wasm32
@@ -12,7 +12,7 @@
 # its own: no data segments (they would be copied over tfjs' heap at instantiation), no shadow stack
 # (__stack_pointer would point into tfjs' static data), no imports but the memory. Checked below.
 set -euo pipefail
-cd "$(dirname "$0")/../lib/backend/wasm-simd"
+cd "$(dirname "$0")/../lib/kernels/wasm/simd"
 CLANG=${CLANG:-clang}
 OBJDUMP=${OBJDUMP:-llvm-objdump}
 FLAGS=(--target=wasm32 -O3 -msimd128 -ffreestanding -nostdlib -fno-math-errno -Wall -Wextra -Werror

@@ -134,7 +134,8 @@ export function assertBatchFitsWasmHeap(opts: Omit<PlanMicroBatchOptions, 'reque
       `${opts.modelLabel ?? 'this model'} needs ~${Math.ceil(opts.bytesPerImage / MiB)} MiB per image ` +
         `(~${Math.ceil(need / MiB)} MiB for batch ${opts.batch}); the wasm heap is capped at 4 GiB ` +
         `(budget ${Math.floor(plan.heapBudgetBytes / MiB)} MiB): use micro-batch ${plan.microBatch} ` +
-        '(gradient accumulation) or a smaller image.',
+        '(gradient accumulation: the training config\'s microBatchSize, a profile\'s training.microBatchSize), a smaller ' +
+        'image, or the native backend, which has no heap ceiling.',
       { field: 'batchSize', batch: opts.batch, microBatch: plan.microBatch },
     );
   }

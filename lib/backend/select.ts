@@ -2,9 +2,10 @@
  * initBackend(): choose and start a tfjs backend, and say what was chosen.
  *
  * 'auto' order: libtensorflow with a GPU (@tensorflow/tfjs-node-gpu), libtensorflow on the CPU
- * (@tensorflow/tfjs-node), wasm with the project's training kernels, the pure-JS cpu backend.
- * Precedence: options.backend > RETHINK_BACKEND env var > 'auto'. Threads: options.threads >
- * RETHINK_WASM_THREADS > 1.
+ * (@tensorflow/tfjs-node), the project's native oneDNN addon, wasm with the project's training kernels, the
+ * pure-JS cpu backend. What 'auto' could not start, and why, is in BackendInfo.fallbacks.
+ * Precedence: options.backend > RETHINK_BACKEND env var > 'auto'. Threads: options.threads > RETHINK_THREADS >
+ * (wasm only) RETHINK_WASM_THREADS > 1.
  *
  * This is the only place in lib/ that loads a backend package. Optional packages are loaded with a dynamic
  * require inside try/catch, so a missing one never breaks an import of the library.
@@ -12,11 +13,16 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors';
-import type { BackendChoice, BackendInfo, InitBackendOptions } from './types';
-import { registerWasmTrainingKernels } from './wasm-kernels/register';
+import { defaultAddonPath } from '../kernels/native/addon';
+import { installFusedGraphTraining } from '../kernels/native/fused-graph';
+import { registerNativeBackend } from '../kernels/native/register';
+import { registerWasmTrainingKernels } from '../kernels/wasm/register';
+import { installTrainingPatches } from './gradients/install';
+import { nativeAddon } from './native-status';
+import type { BackendChoice, BackendFallback, BackendInfo, InitBackendOptions } from './types';
 import { initThreadedWasm } from './wasm-threads';
 
-const CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 export const PACKAGES = {
   tfjsNodeGpu: '@tensorflow/tfjs-node-gpu',
@@ -58,6 +64,27 @@ export const nodeProbe: PackageProbe = {
     return require(name);
   },
 };
+
+/** Starts the native backend; injectable so the selection logic can be tested without the addon. */
+export interface NativeStarter {
+  /**
+   * Loads the addon and registers the 'native' tfjs backend with `threads` OpenMP threads (not yet active).
+   * Throws an Error whose message says why the backend cannot run here.
+   */
+  register(threads: number): { onednnVersion: string; isa: string; threads: number };
+}
+
+export function addonNativeStarter(env: NodeJS.ProcessEnv = process.env): NativeStarter {
+  return {
+    register(threads) {
+      const addon = nativeAddon(defaultAddonPath(env));
+      registerNativeBackend(addon, threads);
+      installTrainingPatches();
+      installFusedGraphTraining();
+      return addon.info();
+    },
+  };
+}
 
 /** Starts a backend by name in the tfjs engine; injectable for tests. */
 export interface EngineControl {
@@ -107,13 +134,27 @@ function readChoice(options: InitBackendOptions, env: NodeJS.ProcessEnv): Backen
   return fromEnv as BackendChoice;
 }
 
-function readThreads(options: InitBackendOptions, env: NodeJS.ProcessEnv): number {
-  const raw = options.threads ?? (env['RETHINK_WASM_THREADS'] ? Number(env['RETHINK_WASM_THREADS']) : 1);
-  if (!Number.isInteger(raw) || raw < 1) {
-    const where = options.threads != null ? { field: 'threads' } : { key: 'RETHINK_WASM_THREADS' };
-    throw new BackendError(`threads must be a positive integer, got ${String(raw)}.`, where);
-  }
-  return raw;
+/** Threads asked for, per backend that uses them. */
+interface ThreadRequest {
+  native: number;
+  wasm: number;
+}
+
+function readThreads(options: InitBackendOptions, env: NodeJS.ProcessEnv): ThreadRequest {
+  const parse = (raw: number, where: { field: string } | { key: string }): number => {
+    if (!Number.isInteger(raw) || raw < 1) {
+      const name = 'field' in where ? where.field : where.key;
+      throw new BackendError(`${name} must be a positive integer, got ${String(raw)}.`, where);
+    }
+    return raw;
+  };
+  const fromEnv = (key: string): number | null => {
+    const value = env[key];
+    return value == null || value === '' ? null : parse(Number(value), { key });
+  };
+  const generic = options.threads != null ? parse(options.threads, { field: 'threads' }) : fromEnv('RETHINK_THREADS');
+  const wasmAlias = fromEnv('RETHINK_WASM_THREADS');
+  return { native: generic ?? 1, wasm: generic ?? wasmAlias ?? 1 };
 }
 
 function absent(name: string, why?: string): BackendError {
@@ -128,12 +169,13 @@ interface Attempt {
 }
 
 export class BackendSelector {
-  private current: { info: BackendInfo; choice: BackendChoice; threads: number; kernels: boolean } | null = null;
+  private current: { info: BackendInfo; choice: BackendChoice; threads: ThreadRequest; kernels: boolean } | null = null;
 
   constructor(
     private readonly probe: PackageProbe = nodeProbe,
     private readonly engine: EngineControl = tfEngineControl,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly native: NativeStarter = addonNativeStarter(env),
   ) {}
 
   info(): BackendInfo | null {
@@ -145,12 +187,14 @@ export class BackendSelector {
     const threads = readThreads(options, this.env);
     const kernels = options.trainingKernels ?? true;
     const cur = this.current;
-    if (cur != null && cur.choice === choice && cur.threads === threads && cur.kernels === kernels) {
+    const same = cur != null && cur.threads.native === threads.native && cur.threads.wasm === threads.wasm;
+    if (cur != null && same && cur.choice === choice && cur.kernels === kernels) {
       // Idempotent; re-activate in case someone switched tfjs backends behind our back.
       if (this.engine.currentBackend() !== cur.info.backend) await this.engine.setBackend(cur.info.backend);
       return { ...cur.info };
     }
-    if (cur?.info.backend === 'wasm' && cur.info.threads !== threads && (choice === 'wasm' || choice === 'auto')) {
+    const wasmMayStart = choice === 'wasm' || (choice === 'auto' && cur?.info.backend === 'wasm');
+    if (cur?.info.backend === 'wasm' && cur.info.threads !== threads.wasm && wasmMayStart) {
       throw new BackendError(
         `The wasm backend is already running with ${cur.info.threads} thread(s); the thread count cannot change ` +
           'within a process. Start a new process to use a different count.',
@@ -162,33 +206,69 @@ export class BackendSelector {
     return { ...attempt.info };
   }
 
-  private async start(choice: BackendChoice, threads: number, kernels: boolean): Promise<Attempt> {
+  private async start(choice: BackendChoice, threads: ThreadRequest, kernels: boolean): Promise<Attempt> {
     switch (choice) {
       case 'tensorflow':
         return this.startTensorflow();
+      case 'native':
+        return this.startNative(threads.native);
       case 'wasm':
-        return this.startWasm(threads, kernels);
+        return this.startWasm(threads.wasm, kernels);
       case 'cpu':
         return this.startCpu();
-      case 'auto': {
-        for (const name of [PACKAGES.tfjsNodeGpu, PACKAGES.tfjsNode]) {
-          if (installedVersion(this.probe, name) == null) continue;
-          try {
-            return await this.startLibtensorflow(name);
-          } catch {
-            // Installed but unusable (e.g. libtensorflow or CUDA libraries missing): try the next backend.
-          }
-        }
-        if (installedVersion(this.probe, PACKAGES.wasm) != null) {
-          try {
-            return await this.startWasm(threads, kernels);
-          } catch {
-            // wasm failed to start (e.g. no WebAssembly SIMD): fall through to the pure-JS backend.
-          }
-        }
-        return this.startCpu();
+      case 'auto':
+        return this.startAuto(threads, kernels);
+    }
+  }
+
+  /** The first backend of the 'auto' order that starts; every one skipped on the way says why. */
+  private async startAuto(threads: ThreadRequest, kernels: boolean): Promise<Attempt> {
+    const fallbacks: BackendFallback[] = [];
+    const withFallbacks = (attempt: Attempt): Attempt => (fallbacks.length > 0 ? { info: { ...attempt.info, fallbacks } } : attempt);
+    for (const name of [PACKAGES.tfjsNodeGpu, PACKAGES.tfjsNode]) {
+      if (installedVersion(this.probe, name) == null) continue;
+      try {
+        return withFallbacks(await this.startLibtensorflow(name));
+      } catch (e) {
+        // Installed but unusable (e.g. libtensorflow or CUDA libraries missing): try the next backend.
+        fallbacks.push({ backend: 'tensorflow', reason: `${name}: ${(e as Error).message}` });
       }
     }
+    try {
+      return withFallbacks(await this.startNative(threads.native));
+    } catch (e) {
+      fallbacks.push({ backend: 'native', reason: (e as Error).message });
+    }
+    if (installedVersion(this.probe, PACKAGES.wasm) != null) {
+      try {
+        return withFallbacks(await this.startWasm(threads.wasm, kernels));
+      } catch (e) {
+        // wasm failed to start (e.g. no WebAssembly SIMD): fall through to the pure-JS backend.
+        fallbacks.push({ backend: 'wasm', reason: (e as Error).message });
+      }
+    }
+    return withFallbacks(await this.startCpu());
+  }
+
+  private async startNative(threads: number): Promise<Attempt> {
+    let native: { onednnVersion: string; isa: string; threads: number };
+    try {
+      native = this.native.register(threads);
+    } catch (e) {
+      throw new BackendError(`Backend 'native' cannot run here: ${(e as Error).message}.`, { key: 'native' });
+    }
+    if (!(await this.engine.setBackend('native'))) throw new BackendError("The 'native' backend failed to initialise.", { key: 'native' });
+    return {
+      info: {
+        backend: 'native',
+        package: 'oneDNN',
+        version: native.onednnVersion,
+        threads: native.threads,
+        trainingKernels: true,
+        gpu: false,
+        isa: native.isa,
+      },
+    };
   }
 
   private async startTensorflow(): Promise<Attempt> {

@@ -5,7 +5,7 @@ import type { ClaimHolder } from './run-claim';
 import type { RunRecord, RunSpec } from './types';
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendChoice; threads: number; bootstrap: number; claimWaitMs: number }
+  | { type: 'init'; backend: BackendChoice; threads?: number; bootstrap: number; claimWaitMs: number }
   | { type: 'run'; spec: RunSpec }
   /** Stop the current run at its next batch (its checkpoint stays for a resume), answer 'stopped', exit. */
   | { type: 'stop'; reason: string }

@@ -86,7 +86,9 @@ export function provenanceOf(data: RunData, weights: WeightsInfo | null, params:
   return {
     gitCommit: g.commit,
     gitDirty: g.dirty,
-    backend: backend ? { backend: backend.backend, package: backend.package, version: backend.version, threads: backend.threads } : null,
+    backend: backend
+      ? { backend: backend.backend, package: backend.package, version: backend.version, threads: backend.threads, ...(backend.isa ? { isa: backend.isa } : {}) }
+      : null,
     tfjsVersion: tf.version.tfjs ?? tf.version_core,
     node: process.version,
     host: { platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length },

@@ -37,7 +37,7 @@ export interface RunGridOptions {
   workDir?: string;
   weights?: WeightsPaths;
   backend?: BackendChoice;
-  /** wasm threads per worker (default 1: with N workers on N cores, threads only contend). */
+  /** Compute threads per worker, native or wasm (default RETHINK_THREADS, else 1: with N workers on N cores, more only contend). */
   threads?: number;
   /** Rerun runs whose latest record is a failure (default true). */
   retryFailed?: boolean;
@@ -167,7 +167,7 @@ async function runPlanned(
             await runOnWorkers(
               toRun,
               Math.min(workers, toRun.length),
-              { backend: options.backend ?? 'auto', threads: options.threads ?? 1, bootstrap: options.profile.bootstrap, claimWaitMs, stopGraceSeconds: options.stopGraceSeconds ?? 60, watch },
+              { backend: options.backend ?? 'auto', ...(options.threads ? { threads: options.threads } : {}), bootstrap: options.profile.bootstrap, claimWaitMs, stopGraceSeconds: options.stopGraceSeconds ?? 60, watch },
               hooks,
             )
           ).stopped;
@@ -179,7 +179,7 @@ async function runPlanned(
 
 /** workers: 0: the same steps as a worker, in this process; an interrupt stops the current run at its next batch. */
 async function runInProcess(specs: RunSpec[], options: RunGridOptions, watch: InterruptWatch, on: PoolCallbacks, claimWaitMs: number): Promise<StoppedRun[]> {
-  await initBackend({ ...(options.backend ? { backend: options.backend } : {}), threads: options.threads ?? 1 });
+  await initBackend({ ...(options.backend ? { backend: options.backend } : {}), ...(options.threads ? { threads: options.threads } : {}) });
   watch.onInterrupt((reason, n) => {
     if (n === 1) on.stopping(reason, 1, false);
   });

@@ -145,7 +145,8 @@ export interface TestMetrics extends EvalLabelMetrics {
 export interface Provenance {
   gitCommit: string | null;
   gitDirty: boolean | null;
-  backend: { backend: string; package: string; version: string; threads: number } | null;
+  /** For native: package 'oneDNN', its version, and the instruction set it dispatched to (isa). */
+  backend: { backend: string; package: string; version: string; threads: number; isa?: string } | null;
   tfjsVersion: string;
   node: string;
   host: { platform: string; cpus: number };

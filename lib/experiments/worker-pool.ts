@@ -19,7 +19,8 @@ const WORKER_ENTRY = path.join(__dirname, 'worker.ts');
 
 export interface PoolOptions {
   backend: BackendChoice;
-  threads: number;
+  /** Compute threads per worker; absent: RETHINK_THREADS, else 1. */
+  threads?: number;
   bootstrap: number;
   claimWaitMs: number;
   /** Seconds a stopping worker gets to reach its next batch before it is killed. */
@@ -112,7 +113,7 @@ class WorkerPool {
     child.on('message', (message: FromWorker) => this.onMessage(slot, message));
     child.on('exit', (code, signal) => this.onExit(slot, code, signal));
     const o = this.options;
-    this.send(slot, { type: 'init', backend: o.backend, threads: o.threads, bootstrap: o.bootstrap, claimWaitMs: o.claimWaitMs });
+    this.send(slot, { type: 'init', backend: o.backend, ...(o.threads ? { threads: o.threads } : {}), bootstrap: o.bootstrap, claimWaitMs: o.claimWaitMs });
   }
 
   settleIfIdle(): void {

@@ -45,7 +45,7 @@ process.on('message', (message: ToWorker) => {
       bootstrap = message.bootstrap;
       claimWaitMs = message.claimWaitMs;
       try {
-        const info = await initBackend({ backend: message.backend, threads: message.threads });
+        const info = await initBackend({ backend: message.backend, ...(message.threads ? { threads: message.threads } : {}) });
         await send({ type: 'ready', backend: info.backend, version: info.version });
       } catch (error) {
         await send({ type: 'init-failed', message: (error as Error).message });

@@ -9,8 +9,8 @@ import {
   BATCH_NORM_FORWARD,
   CHANNEL_GRAD_SUMS,
   CHANNEL_MOMENTS,
-} from '../../lib/backend/wasm-kernels/batchnorm-kernels';
-import { configureBatchNormSimd } from '../../lib/backend/wasm-simd/module';
+} from '../../lib/kernels/wasm/batchnorm-kernels';
+import { configureBatchNormSimd } from '../../lib/kernels/wasm/simd/module';
 import { randomTensor, relMaxError } from './helpers';
 
 /** Odd channel counts (scalar tails, 4- and 8-wide chunks) and row counts not multiple of 4 or 16. */

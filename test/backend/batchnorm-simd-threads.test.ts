@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend';
-import { batchNormSimdStatus, resetBatchNormSimd } from '../../lib/backend/wasm-simd/module';
+import { batchNormSimdStatus, resetBatchNormSimd } from '../../lib/kernels/wasm/simd/module';
 import { compareSimdWithJs, makeInputs, runKernels, SHAPES } from './batchnorm-simd-cases';
 
 describe('wasm SIMD BatchNorm kernels on the threaded build (threads: 2, shared memory)', () => {

@@ -9,11 +9,11 @@ import {
   configureBatchNormSimd,
   instantiateBatchNormSimd,
   resetBatchNormSimd,
-} from '../../lib/backend/wasm-simd/module';
+} from '../../lib/kernels/wasm/simd/module';
 import { compareSimdWithJs, forwardReference, makeInputs, runKernels, SHAPES } from './batchnorm-simd-cases';
 import { relMaxError } from './helpers';
 
-const WASM_DIR = path.join(__dirname, '../../lib/backend/wasm-simd');
+const WASM_DIR = path.join(__dirname, '../../lib/kernels/wasm/simd');
 
 /** Section ids of a wasm binary. */
 function sectionIds(bytes: Uint8Array): number[] {

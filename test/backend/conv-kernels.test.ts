@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
-import { conv2DBackpropFilterWasm } from '../../lib/backend/wasm-kernels/conv2d-backprop-filter';
-import { conv2DBackpropInputWasm } from '../../lib/backend/wasm-kernels/conv2d-backprop-input';
+import { conv2DBackpropFilterWasm } from '../../lib/kernels/wasm/conv2d-backprop-filter';
+import { conv2DBackpropInputWasm } from '../../lib/kernels/wasm/conv2d-backprop-input';
 import { randomValues, relMaxError } from './helpers';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];

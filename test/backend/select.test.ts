@@ -7,6 +7,7 @@ import {
   nodeProbe,
   PACKAGES,
   type EngineControl,
+  type NativeStarter,
   type PackageProbe,
 } from '../../lib/backend/select';
 import { getBackendInfo, initBackend } from '../../lib/backend';
@@ -40,48 +41,99 @@ function fakeEngine(gpu = false): EngineControl & { set: string[] } {
   };
 }
 
+/** A native addon that registers fine, or one that cannot load for `reason`. */
+function fakeNative(reason?: string): NativeStarter & { threads: number[] } {
+  const threads: number[] = [];
+  return {
+    threads,
+    register: (n) => {
+      if (reason != null) throw new Error(reason);
+      threads.push(n);
+      return { onednnVersion: '2.6.3', isa: 'avx2', threads: n };
+    },
+  };
+}
+
+const NO_ADDON = 'the native addon /x/rethink_native.node is not built; build it with `bash scripts/build-native.sh`';
+
 const ALL = { [PACKAGES.tfjsNodeGpu]: 'x', [PACKAGES.tfjsNode]: 'x', [PACKAGES.wasm]: 'x', [PACKAGES.cpu]: 'x' };
 
 describe('backend selection order and overrides', () => {
   it("'auto' prefers tfjs-node-gpu, and reports whether libtensorflow uses the GPU", async () => {
     const probe = fakeProbe(ALL);
-    const info = await new BackendSelector(probe, fakeEngine(true), {}).init();
+    const info = await new BackendSelector(probe, fakeEngine(true), {}, fakeNative(NO_ADDON)).init();
     expect(info).toMatchObject({ backend: 'tensorflow', package: PACKAGES.tfjsNodeGpu, gpu: true, trainingKernels: false });
   });
 
   it("'auto' skips an installed but unloadable tfjs-node-gpu and takes tfjs-node", async () => {
     const probe = fakeProbe(ALL, [PACKAGES.tfjsNodeGpu]);
-    const info = await new BackendSelector(probe, fakeEngine(), {}).init();
+    const info = await new BackendSelector(probe, fakeEngine(), {}, fakeNative(NO_ADDON)).init();
     expect(info).toMatchObject({ backend: 'tensorflow', package: PACKAGES.tfjsNode, gpu: false });
   });
 
   it("'auto' treats the npm alias of @tensorflow/tfjs at node_modules/@tensorflow/tfjs-node as not installed", async () => {
     const probe = fakeProbe({ [PACKAGES.tfjsNode]: 'alias', [PACKAGES.wasm]: 'x', [PACKAGES.cpu]: 'x' });
     const engine = fakeEngine();
-    const info = await new BackendSelector(probe, engine, {}).init({ trainingKernels: false });
+    const info = await new BackendSelector(probe, engine, {}, fakeNative(NO_ADDON)).init({ trainingKernels: false });
     expect(info).toMatchObject({ backend: 'wasm', package: PACKAGES.wasm });
     expect(probe.loaded).not.toContain(PACKAGES.tfjsNode);
   });
 
   it("'auto' falls back to cpu when nothing else is installed", async () => {
-    const info = await new BackendSelector(fakeProbe({ [PACKAGES.cpu]: 'x' }), fakeEngine(), {}).init();
+    const info = await new BackendSelector(fakeProbe({ [PACKAGES.cpu]: 'x' }), fakeEngine(), {}, fakeNative(NO_ADDON)).init();
     expect(info).toMatchObject({ backend: 'cpu', package: PACKAGES.cpu, threads: 1 });
+  });
+
+  it("'auto' takes native after tensorflow and before wasm, reporting oneDNN's version and ISA", async () => {
+    const engine = fakeEngine();
+    const probe = fakeProbe({ [PACKAGES.tfjsNode]: 'alias', [PACKAGES.wasm]: 'x', [PACKAGES.cpu]: 'x' });
+    const info = await new BackendSelector(probe, engine, {}, fakeNative()).init();
+    expect(info).toEqual({ backend: 'native', package: 'oneDNN', version: '2.6.3', threads: 1, trainingKernels: true, gpu: false, isa: 'avx2' });
+    expect(engine.set).toEqual(['native']);
+    const withTf = await new BackendSelector(fakeProbe(ALL), fakeEngine(), {}, fakeNative()).init();
+    expect(withTf.backend).toBe('tensorflow');
+  });
+
+  it("'auto' falls back to wasm when the native addon cannot load, and says why in info.fallbacks", async () => {
+    const probe = fakeProbe({ [PACKAGES.wasm]: 'x', [PACKAGES.cpu]: 'x' });
+    const info = await new BackendSelector(probe, fakeEngine(), {}, fakeNative(NO_ADDON)).init({ trainingKernels: false });
+    expect(info.backend).toBe('wasm');
+    expect(info.fallbacks).toEqual([{ backend: 'native', reason: expect.stringContaining('build-native.sh') }]);
+  });
+
+  it("backend 'native' (option or RETHINK_BACKEND) is a BackendError with the reason when the addon cannot load", async () => {
+    const sel = new BackendSelector(fakeProbe(ALL), fakeEngine(), {}, fakeNative('libdnnl.so.2: cannot open shared object file'));
+    const err = await sel.init({ backend: 'native' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as Error).message).toMatch(/Backend 'native' cannot run here: libdnnl\.so\.2/);
+    const env = new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_BACKEND: 'native' }, fakeNative(NO_ADDON));
+    await expect(env.init()).rejects.toThrow(/not built/);
+  });
+
+  it('threads: option > RETHINK_THREADS > 1 for native; RETHINK_WASM_THREADS is a wasm-only alias', async () => {
+    const native = fakeNative();
+    await new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_THREADS: '2' }, native).init({ backend: 'native' });
+    await new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_THREADS: '2' }, native).init({ backend: 'native', threads: 3 });
+    await new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_WASM_THREADS: '2' }, native).init({ backend: 'native' });
+    expect(native.threads).toEqual([2, 3, 1]);
+    const bad = new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_THREADS: '0' }, fakeNative());
+    await expect(bad.init({ backend: 'native' })).rejects.toThrow(/RETHINK_THREADS must be a positive integer/);
   });
 
   it('RETHINK_BACKEND forces a backend, and the option wins over it', async () => {
     const env = { RETHINK_BACKEND: 'cpu' };
-    expect((await new BackendSelector(fakeProbe(ALL), fakeEngine(), env).init()).backend).toBe('cpu');
-    const opt = await new BackendSelector(fakeProbe(ALL), fakeEngine(), env).init({ backend: 'tensorflow' });
+    expect((await new BackendSelector(fakeProbe(ALL), fakeEngine(), env, fakeNative(NO_ADDON)).init()).backend).toBe('cpu');
+    const opt = await new BackendSelector(fakeProbe(ALL), fakeEngine(), env, fakeNative(NO_ADDON)).init({ backend: 'tensorflow' });
     expect(opt.backend).toBe('tensorflow');
   });
 
   it('rejects an unknown RETHINK_BACKEND value naming the variable', async () => {
-    const sel = new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_BACKEND: 'gpu' });
+    const sel = new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_BACKEND: 'gpu' }, fakeNative(NO_ADDON));
     await expect(sel.init()).rejects.toThrow(/RETHINK_BACKEND='gpu'/);
   });
 
   it('asking for tensorflow when it is absent says how to install it', async () => {
-    const sel = new BackendSelector(fakeProbe({ [PACKAGES.tfjsNode]: 'alias', [PACKAGES.cpu]: 'x' }), fakeEngine(), {});
+    const sel = new BackendSelector(fakeProbe({ [PACKAGES.tfjsNode]: 'alias', [PACKAGES.cpu]: 'x' }), fakeEngine(), {}, fakeNative(NO_ADDON));
     const err = await sel.init({ backend: 'tensorflow' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
@@ -90,21 +142,21 @@ describe('backend selection order and overrides', () => {
   });
 
   it('asking for wasm when it is absent says how to install it', async () => {
-    const sel = new BackendSelector(fakeProbe({ [PACKAGES.cpu]: 'x' }), fakeEngine(), {});
+    const sel = new BackendSelector(fakeProbe({ [PACKAGES.cpu]: 'x' }), fakeEngine(), {}, fakeNative(NO_ADDON));
     await expect(sel.init({ backend: 'wasm' })).rejects.toThrow(/npm install @tensorflow\/tfjs-backend-wasm@4\.22\.0/);
   });
 
   it('rejects a bad thread count', async () => {
-    const sel = new BackendSelector(fakeProbe(ALL), fakeEngine(), {});
+    const sel = new BackendSelector(fakeProbe(ALL), fakeEngine(), {}, fakeNative(NO_ADDON));
     await expect(sel.init({ backend: 'wasm', threads: 0 })).rejects.toThrow(BackendError);
-    const env = new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_WASM_THREADS: 'two' });
-    await expect(env.init({ backend: 'cpu' })).rejects.toThrow(/RETHINK_WASM_THREADS|threads/);
+    const env = new BackendSelector(fakeProbe(ALL), fakeEngine(), { RETHINK_WASM_THREADS: 'two' }, fakeNative(NO_ADDON));
+    await expect(env.init({ backend: 'cpu' })).rejects.toThrow(/RETHINK_WASM_THREADS must be a positive integer/);
   });
 
   it('is idempotent: a second call with the same options starts nothing new', async () => {
     const engine = fakeEngine();
     const probe = fakeProbe(ALL);
-    const sel = new BackendSelector(probe, engine, {});
+    const sel = new BackendSelector(probe, engine, {}, fakeNative(NO_ADDON));
     const a = await sel.init({ backend: 'cpu' });
     const b = await sel.init({ backend: 'cpu' });
     expect(b).toEqual(a);

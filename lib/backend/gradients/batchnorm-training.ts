@@ -8,10 +8,11 @@
  *   S = Σ dy·(x-μ), Σdy;   dx = γr·dy + B·x + C  with r = 1/sqrt(σ²+ε), B = -γr³S/N, C = -γr·Σdy/N - B·μ
  *   dγ = r·S, dβ = Σdy
  * (σ² is the biased batch variance, as in tf.moments.)
- * On wasm the statistics, the normalisation, the two gradient sums and dx each take ONE pass, in the kernels
- * of wasm-kernels/batchnorm-kernels.ts (wasm SIMD module, or JS loops if it cannot load; stock wasm
- * reductions transpose the whole tensor first); other backends use the equivalent tf ops (the affine B·x + C
- * there runs as one FusedBatchNorm kernel).
+ * On native the forward (statistics and normalisation) and the whole backward are one oneDNN primitive each
+ * (lib/kernels/native/kernels/batchnorm.ts). On wasm the statistics, the normalisation, the two gradient sums
+ * and dx each take ONE pass, in the kernels of lib/kernels/wasm/batchnorm-kernels.ts (wasm SIMD module, or JS
+ * loops if it cannot load; stock wasm reductions transpose the whole tensor first); other backends use the
+ * equivalent tf ops (the affine B·x + C there runs as one FusedBatchNorm kernel).
  *
  * Installed by patching BatchNormalization.prototype.call, so models built with the standard
  * tf.layers.batchNormalization get it without any change; weights, their names and order are untouched, and
@@ -20,7 +21,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AFFINE2, BATCH_NORM_FORWARD, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS } from '../wasm-kernels/batchnorm-kernels';
+import { movingAverageInPlace } from '../../kernels/native/in-place';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../kernels/native/kernels/batchnorm';
+import { AFFINE2, BATCH_NORM_FORWARD, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS } from '../../kernels/wasm/batchnorm-kernels';
 
 interface LayerVariable {
   read(): tf.Tensor;
@@ -28,7 +31,8 @@ interface LayerVariable {
 }
 
 interface BatchNormLayer {
-  axis: number;
+  /** A number, or a one-element list in layers loaded from Keras JSON. */
+  axis: number | number[];
   epsilon: number;
   momentum: number;
   center: boolean;
@@ -75,12 +79,47 @@ function normalize(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, beta: tf.
   return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
 }
 
+interface TrainingResult {
+  y: tf.Tensor;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
+/**
+ * The native backend's path: one kernel forward (y, mean, variance), one backward (dx, dγ, dβ). With `relu`,
+ * y is relu(bn(x)) from the same kernels (oneDNN's fused BN+ReLU: a bit mask replaces the ReLU pass and its
+ * gradient pass, and the BN output itself is never stored).
+ */
+function normalizeTrainingNative(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, relu: boolean): TrainingResult {
+  let stats: [tf.Tensor, tf.Tensor] | null = null;
+  const op = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const attrs = { epsilon, relu };
+    const [y, mean, variance, workspace] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xIn, gamma: g, beta: b }, attrs) as tf.Tensor[];
+    save(workspace ? [xIn, mean, variance, g, b, workspace] : [xIn, mean, variance, g, b]);
+    stats = [tf.keep(mean), tf.keep(variance)];
+    tf.dispose(workspace); // save() kept its own reference
+    return {
+      value: y,
+      gradFunc: (dyIn: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dy = Array.isArray(dyIn) ? dyIn[0] : dyIn;
+        const [xs, mu, v, gs, bs, ws] = saved;
+        const inputs = { dy, x: xs, mean: mu, variance: v, gamma: gs, beta: bs, ...(ws ? { workspace: ws } : {}) };
+        return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { epsilon }) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = op(x, gamma, beta);
+  const [mean, variance] = stats as unknown as [tf.Tensor, tf.Tensor];
+  return { y, mean, variance };
+}
+
 function normalizeTraining(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon: number,
-): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+): TrainingResult {
+  if (hasNativeTraining()) return normalizeTrainingNative(x, gamma, beta, epsilon, false);
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const n = x.size / x.shape[x.shape.length - 1];
   let stats: [tf.Tensor, tf.Tensor] | null = null;
@@ -109,6 +148,52 @@ function normalizeTraining(
   return { y, mean, variance };
 }
 
+function hasNativeTraining(): boolean {
+  return tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) != null;
+}
+
+/** Whether this op can train `layer` on `x`: normalised axis last, center and scale on (the common case). */
+function takesOver(layer: BatchNormLayer, x: tf.Tensor): boolean {
+  const axes = Array.isArray(layer.axis) ? layer.axis : [layer.axis];
+  const lastAxis = axes.length === 1 && (axes[0] === -1 || axes[0] === x.rank - 1);
+  return lastAxis && layer.center && layer.scale;
+}
+
+/** One training-mode call: the batch-normalised x (ReLU'd when `relu`, native only), moving statistics updated. */
+function trainingCall(layer: BatchNormLayer, x: tf.Tensor, relu: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const gamma = layer.gamma.read();
+    const beta = layer.beta.read();
+    const { y, mean, variance } = relu
+      ? normalizeTrainingNative(x, gamma, beta, layer.epsilon, true)
+      : normalizeTraining(x, gamma, beta, layer.epsilon);
+    // Same update as tfjs-layers: moving = moving - (moving - batch) * (1 - momentum); on native in place.
+    for (const [variable, value] of [
+      [layer.movingMean, mean],
+      [layer.movingVariance, variance],
+    ] as const) {
+      if (movingAverageInPlace(variable.read() as tf.Variable, value, layer.momentum)) continue;
+      tf.tidy(() => {
+        const orig = variable.read();
+        variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - layer.momentum)));
+      });
+    }
+    tf.dispose([mean, variance]);
+    return y;
+  });
+}
+
+/**
+ * relu(batchNorm(x)) of a BatchNormalization layer in training mode as one fused native op, moving statistics
+ * updated as by the layer itself; null when the native kernels are not active or the layer is not the common
+ * case (the caller then runs the two layers). For graph executors that know the BN output feeds only a ReLU.
+ */
+export function batchNormReluTraining(layer: tfl.layers.Layer, x: tf.Tensor): tf.Tensor | null {
+  const bn = layer as unknown as BatchNormLayer;
+  if (layer.getClassName() !== 'BatchNormalization' || !hasNativeTraining() || !takesOver(bn, x)) return null;
+  return trainingCall(bn, x, true);
+}
+
 let stockCall: CallFn | null = null;
 
 function batchNormPrototype(): { call: CallFn } {
@@ -124,25 +209,10 @@ export function installBatchNormTraining(): void {
   proto.call = function call(this: BatchNormLayer, inputs, kwargs) {
     const training = kwargs?.['training'] === true;
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const lastAxis = this.axis === -1 || this.axis === x.rank - 1;
-    if (!training || !lastAxis || !this.center || !this.scale || (Array.isArray(inputs) && inputs.length !== 1)) {
+    if (!training || !takesOver(this, x) || (Array.isArray(inputs) && inputs.length !== 1)) {
       return original.call(this, inputs, kwargs);
     }
-    return tf.tidy(() => {
-      const { y, mean, variance } = normalizeTraining(x, this.gamma.read(), this.beta.read(), this.epsilon);
-      // Same update as tfjs-layers: moving = moving - (moving - batch) * (1 - momentum).
-      for (const [variable, value] of [
-        [this.movingMean, mean],
-        [this.movingVariance, variance],
-      ] as const) {
-        tf.tidy(() => {
-          const orig = variable.read();
-          variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - this.momentum)));
-        });
-      }
-      tf.dispose([mean, variance]);
-      return y;
-    });
+    return trainingCall(this, x, false);
   };
 }
 

@@ -9,12 +9,26 @@
  * tape (inference) the fused kernel is used unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { CONV2D_BIAS } from '../../kernels/native/kernels/conv';
 import { engineInternals } from './tfjs-internals';
 
 type FusedConv2d = typeof tf.fused.conv2d;
 type FusedArgs = Parameters<FusedConv2d>[0];
 
 let stock: FusedConv2d | null = null;
+
+/**
+ * On a backend with the RethinkConv2DBias kernel (native): conv + bias as one kernel whose registered gradient
+ * still evaluates dx, dW and db separately, so unused input gradients stay uncomputed and the bias costs no pass.
+ */
+function conv2dBiasOp(args: FusedArgs): tf.Tensor | null {
+  const { x, filter, bias } = args;
+  const plain = (args.dilations == null || args.dilations === 1) && (args.dataFormat == null || args.dataFormat === 'NHWC');
+  if (bias == null || !plain || tf.getKernel(CONV2D_BIAS, tf.getBackend()) == null) return null;
+  if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || !(bias instanceof tf.Tensor) || x.rank !== 4) return null;
+  const attrs = { strides: args.strides, pad: args.pad, dimRoundingMode: args.dimRoundingMode } as unknown as tf.NamedAttrMap;
+  return tf.engine().runKernel(CONV2D_BIAS, { x, filter, bias }, attrs) as tf.Tensor;
+}
 
 export function installUnfusedConvTraining(): void {
   if (stock != null) return;
@@ -25,6 +39,8 @@ export function installUnfusedConvTraining(): void {
     const recording = engineInternals().state.gradientDepth > 0;
     const linear = args.activation == null || args.activation === 'linear';
     if (!recording || !linear || args.preluActivationWeights != null) return original(args) as T;
+    const withBias = conv2dBiasOp(args);
+    if (withBias != null) return withBias as T;
     return tf.tidy(() => {
       const y = tf.conv2d(
         args.x as tf.Tensor4D,

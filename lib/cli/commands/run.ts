@@ -29,7 +29,8 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
     .addOption(new Option('--profile <profile>', 'settings profile').choices(Object.keys(PROFILES)).default('quick'))
     .option('--seeds <n>', "number of seeds (default: the profile's)", positiveInt('--seeds'))
     .option('--workers <n>', 'worker processes (0 = in this process; at most the number of cores)', positiveInt('--workers'), 1)
-    .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'))
+    .option('--threads <n>', 'compute threads per worker (native, wasm; default RETHINK_THREADS or 1)', positiveInt('--threads'))
     .option('--store <dir>', 'results store directory', DEFAULT_STORE)
     .option('--work-dir <dir>', 'where unfinished runs keep their epoch checkpoints (default ~/.cache/rethink-tl/runs)')
     .option('--weights <name=path>', `pretrained weights by model id (${MODEL_IDS.join(', ')}) or keras-cache=<dir> (repeatable)`, collect, [])
@@ -58,6 +59,7 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
           ...(opts.workDir ? { workDir: path.resolve(opts.workDir) } : {}),
           weights: parseWeights(opts.weights),
           backend: opts.backend,
+          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
           retryFailed: opts.retryFailed,
           dryRun: !!opts.dryRun,
           onEvent: (e) => view.onEvent(e),

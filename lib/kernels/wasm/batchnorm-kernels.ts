@@ -20,7 +20,7 @@
  */
 import { getKernel } from '@tensorflow/tfjs-core';
 import type { DataId, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { batchNormSimd, type BatchNormSimd } from '../wasm-simd/module';
+import { batchNormSimd, type BatchNormSimd } from './simd/module';
 
 export const CHANNEL_MOMENTS = 'RethinkChannelMoments';
 export const CHANNEL_GRAD_SUMS = 'RethinkChannelGradSums';

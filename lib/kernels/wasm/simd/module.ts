@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
-import { wasmApi, type WasmMemory } from '../../util/wasm-api';
+import { wasmApi, type WasmMemory } from '../../../util/wasm-api';
 
 /** Pointers are byte offsets into the tfjs heap; counts are element counts. */
 export interface BatchNormSimdExports {
