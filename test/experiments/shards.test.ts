@@ -41,7 +41,9 @@ function record(fraction: number, status: RunRecord['status'] = 'ok', finishedAt
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt,
     wallSeconds: 60,
-    ...(status === 'failed' ? { error: { name: 'Error', message: 'out of memory' } } : {}),
+    ...(status === 'failed'
+      ? { error: { name: 'Error', message: 'out of memory' } }
+      : { test: [{ label: 'opacity', auroc: 0.8, auprc: 0.6, positives: 10, negatives: 30 }] }),
   };
 }
 
