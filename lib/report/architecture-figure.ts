@@ -58,10 +58,11 @@ export function densenetDiagramFigure(desc: ModelDescription, cuts: readonly Cut
     layout: baseLayout({
       title: { text: options.title ?? `${desc.name}: stages and truncation cuts (input ${fmtShape(desc.inputShape)})` },
       xaxis: { visible: false, range: [-2.2, stages.length - 0.4] },
-      yaxis: { visible: false, range: [-0.5, 2.1] },
+      // The top of the range leaves room for the two-line cut labels above the dashed lines, and no more.
+      yaxis: { visible: false, range: [-0.5, 1.82] },
       shapes,
       annotations,
-      margin: { l: 20, r: 20, t: 60, b: 20 },
+      margin: { l: 20, r: 20, t: 48, b: 20 },
       showlegend: false,
     }),
     config: { responsive: true, displaylogo: false },
