@@ -50,6 +50,16 @@ export interface TestPatientOverlap {
   positivesOfThem: number;
 }
 
+/** Words for the fields of `TestPatientOverlap` when it is shown as a table. */
+export const OVERLAP_HEADERS: Readonly<Record<string, string>> = {
+  testPatients: 'test patients',
+  alsoInTrain: 'also in train',
+  alsoInVal: 'also in val',
+  testImages: 'test images',
+  testImagesOfThem: 'test images of those patients',
+  positivesOfThem: 'of which positive',
+};
+
 /** Test patients who also have images in train or val (0 everywhere for a patient-grouped split). */
 export function testPatientOverlap(splits: Pick<Splits, SplitName>, labelIndex = 0): TestPatientOverlap {
   const inTrain = new Set(splits.train.map(patientOf));
@@ -94,6 +104,16 @@ export interface DuplicateSummary {
   /** Groups with copies in two splits of `splits` (the split functions refuse this, so 0 when they ran). */
   acrossSplits: number;
 }
+
+/** Words for the fields of `DuplicateSummary` when it is shown as a table. */
+export const DUPLICATE_HEADERS: Readonly<Record<string, string>> = {
+  hashed: 'images hashed',
+  groups: 'groups of identical images',
+  files: 'files in them',
+  acrossPatients: 'groups across patients',
+  conflictingLabels: 'groups with different labels',
+  acrossSplits: 'groups across splits',
+};
 
 export function duplicateSummary(items: readonly DatasetItem[], splits?: Pick<Splits, 'assignment'>): DuplicateSummary {
   const groups = duplicateImageGroups(items);

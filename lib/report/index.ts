@@ -48,7 +48,9 @@ export {
   IMBALANCE_HEADERS, imagesPerPatient, imagesPerPatientPanel, imbalanceRows, patientSummary, prevalencePanel, rarestLabel,
 } from './explore';
 export type { DatasetLabels, ImbalanceRow, PatientCount, PatientSummaryRow } from './explore';
-export { duplicateImageGroups, duplicateSummary, splitClassRows, testPatientOverlap } from './explore-splits';
+export {
+  DUPLICATE_HEADERS, duplicateImageGroups, duplicateSummary, OVERLAP_HEADERS, splitClassRows, testPatientOverlap,
+} from './explore-splits';
 export type { DuplicateGroup, DuplicateSummary, SplitClassRow, TestPatientOverlap } from './explore-splits';
 export { cellsFromGrid, modelFamilyName, provenanceFromRuns, selectRuns } from './from-runs';
 export type { GridCellsOptions, RunFilter } from './from-runs';

@@ -121,7 +121,7 @@ export function provenanceBanner(info: ProvenanceInfo): Banner {
   }
   if (info.title) html.push(`<div style="font-weight:bold">Provenance — ${escapeHtml(info.title)}</div>`);
   html.push('<table style="font-size:90%">');
-  for (const [k, v] of rows) html.push(`<tr><th style="text-align:left;padding-right:12px">${escapeHtml(k)}</th><td style="text-align:left">${inlineHtml(v)}</td></tr>`);
+  for (const [k, v] of rows) html.push(`<tr><th style="text-align:left;padding-right:12px;white-space:nowrap">${escapeHtml(k)}</th><td style="text-align:left">${inlineHtml(v)}</td></tr>`);
   html.push('</table>');
   if (notes.length) html.push('<ul>', ...notes.map((n) => `<li>${inlineHtml(n)}</li>`), '</ul>');
   html.push('</div>');
