@@ -1,7 +1,7 @@
 /**
  * Text a reader should not meet on a rendered notebook page: a value printed as a raw JavaScript object dump
  * (`{ name: 'fig', spec: { data: [ [Object], ...`), and paths that only exist on the machine that ran it
- * (`../shared/...` beside the checkout, `/work/...`, `file://` links). Pure; the file-system test comes in through
+ * (`../shared/...` beside the checkout, `/work/...`, `~/.cache/...`, `file://` links). Pure; the file-system test comes in through
  * `PathContext.exists`.
  */
 import * as path from 'node:path';
@@ -36,6 +36,8 @@ const TOKEN_END = String.raw`[^\s'"\x60()<>\[\]{},;]*[^\s'"\x60()<>\[\]{},;.:]`;
 const RELATIVE_PATH = new RegExp(String.raw`(?<![\w./-])((?:\.\./)+${TOKEN_END})`, 'g');
 const ABSOLUTE_PATH = new RegExp(String.raw`(?<![\w.~:/-])(/[\w.@+-]+(?:/${TOKEN_END})?)`, 'g');
 const FILE_URL = new RegExp(String.raw`file://(${TOKEN_END})`, 'g');
+/** `~/...`: the home folder of whoever ran the notebook (a cache, a download), never a file of the repository. */
+const HOME_PATH = new RegExp(String.raw`(?<![\w./~-])(~/${TOKEN_END})`, 'g');
 
 /** Paths in `text` that lead outside the repository or are absolute paths of this machine, each once. */
 export function findOutsidePaths(text: string, context: PathContext): string[] {
@@ -47,6 +49,7 @@ export function findOutsidePaths(text: string, context: PathContext): string[] {
     if (underMachineRoot(m[1]!, context)) found.add(m[1]!);
   }
   for (const m of text.matchAll(FILE_URL)) found.add(`file://${m[1]}`);
+  for (const m of text.matchAll(HOME_PATH)) found.add(m[1]!);
   return [...found];
 }
 

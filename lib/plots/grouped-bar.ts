@@ -73,7 +73,7 @@ export function groupedBarFigure(input: GroupedBarInput): PlotlySpec {
       range: [-0.6, groups.length - 0.4],
       showgrid: false,
     }),
-    yaxis: axis(log ? `${input.yTitle} (log scale)` : input.yTitle, { range: geometry.yRange, type: log ? 'log' : 'linear' }),
+    yaxis: axis(log ? `${input.yTitle} (log scale)` : input.yTitle, { range: geometry.yRange, type: log ? 'log' : 'linear', ...(log ? logTicks(geometry.yRange) : {}) }),
     annotations,
   });
   return { data, layout, config: { responsive: true, displaylogo: false } };
@@ -281,6 +281,23 @@ function logRange(input: GroupedBarInput): [number, number] {
   );
   const positive = ends.filter((v) => v > 0);
   return [Math.log10(Math.min(...positive)) - 0.1, Math.log10(Math.max(...positive)) + 0.1];
+}
+
+/**
+ * Ticks of a log axis, every one written out in full (plotly's default labels the 2s and 5s between decades with a
+ * bare "2" and "5", which read as values): 1-2-5 per decade over up to four decades, powers of ten beyond.
+ */
+export function logTicks(range: [number, number]): { tickmode: 'array'; tickvals: number[]; ticktext: string[] } {
+  const [lo, hi] = range;
+  const steps = hi - lo <= 4 ? [1, 2, 5] : [1];
+  const tickvals: number[] = [];
+  for (let decade = Math.floor(lo); decade <= Math.ceil(hi); decade++) {
+    for (const step of steps) {
+      const v = Number((step * 10 ** decade).toPrecision(1));
+      if (Math.log10(v) >= lo && Math.log10(v) <= hi) tickvals.push(v);
+    }
+  }
+  return { tickmode: 'array', tickvals, ticktext: tickvals.map((v) => (v >= 1000 ? v.toLocaleString('en-US') : String(v))) };
 }
 
 /**

@@ -43,10 +43,10 @@ export function densenetDiagramFigure(desc: ModelDescription, cuts: readonly Cut
     const i = stages.findIndex((s) => s.name === cut.afterStage);
     if (i < 0) continue;
     const x = i + 0.5;
-    shapes.push({ type: 'line', x0: x, x1: x, y0: -0.45, y1: 1.45, line: { color: '#c00', width: 2, dash: 'dash' } });
+    shapes.push({ type: 'line', x0: x, x1: x, y0: -0.45, y1: 1.06, line: { color: '#c00', width: 2, dash: 'dash' } });
     annotations.push({
       x,
-      y: 1.55,
+      y: 1.08,
       text: `<b>${cut.level}</b><br>${fmtParams(cut.backboneParams)} kept (${(100 * cut.fractionOfFull).toFixed(0)}%)`,
       showarrow: false,
       font: { size: 11, color: '#900' },
@@ -58,10 +58,11 @@ export function densenetDiagramFigure(desc: ModelDescription, cuts: readonly Cut
     layout: baseLayout({
       title: { text: options.title ?? `${desc.name}: stages and truncation cuts (input ${fmtShape(desc.inputShape)})` },
       xaxis: { visible: false, range: [-2.2, stages.length - 0.4] },
-      yaxis: { visible: false, range: [-0.5, 2.1] },
+      // The cut labels sit right above the boxes; the top of the range leaves room for their two lines, and no more.
+      yaxis: { visible: false, range: [-0.5, 1.34] },
       shapes,
       annotations,
-      margin: { l: 20, r: 20, t: 60, b: 20 },
+      margin: { l: 20, r: 20, t: 48, b: 20 },
       showlegend: false,
     }),
     config: { responsive: true, displaylogo: false },

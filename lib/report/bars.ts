@@ -42,12 +42,6 @@ export function errorBarKind(cells: readonly CellResult[], requested: 'sd' | 'ci
   return ok.some((c) => c.ci !== undefined) ? 'ci' : 'none';
 }
 
-/** A legend-sized reason: the part before any parenthesised detail, at most 48 characters. */
-export function shortReason(reason: string): string {
-  const head = reason.split(' (')[0].trim();
-  return head.length > 48 ? `${head.slice(0, 47)}…` : head;
-}
-
 /** The paper's value of each bar that has a counterpart, keyed like the panel's bars. */
 function paperMarkers(inPanel: CellResult[], paper: PaperValue[], keyOf: (c: CellResult) => string): Map<string, number> {
   const markers = new Map<string, number>();
@@ -104,7 +98,7 @@ export function barPanel(cells: readonly CellResult[], options: BarPanelOptions)
     const mine = inPanel.filter((c) => nameOf(c) === name);
     if (mine.some((c) => c.status === 'ok')) return name;
     const reasons = distinct(
-      mine.map((c) => (c.reason ? (c.reason.startsWith(c.status) ? shortReason(c.reason) : `${c.status}: ${shortReason(c.reason)}`) : c.status)),
+      mine.map((c) => statusText(c.status, c.reason, 'short')),
     );
     return `${name} (${reasons.join('; ')})`;
   };
@@ -177,6 +171,30 @@ export function figurePanels(
     if (options.paper) panel.paper = options.paper;
     return { metric, name: `${options.name}-${metric.toLowerCase()}`, input: barPanel(cells, panel) };
   });
+}
+
+/**
+ * What a figure's bars, error bars and markers show, computed from its cells (the same `errorBarKind` the charts
+ * use), so the sentence under a chart always describes that chart: a single-run profile's bars carry 95% test-set
+ * bootstrap intervals, not a spread over seeds.
+ */
+export function figureCaption(cells: readonly CellResult[], options: { figure: FigureId; paperMarkers: boolean }): string {
+  const inFigure = cells.filter((c) => c.figure === options.figure);
+  const runs = inFigure.filter((c) => c.status === 'ok').map((c) => c.n);
+  const [fewest, most] = [Math.min(...runs), Math.max(...runs)];
+  const perBar = runs.length === 0 ? 'no bar has a run yet' : fewest === most ? `${most} run${most === 1 ? '' : 's'} per bar` : `${fewest}–${most} runs per bar`;
+  const what = most >= 2 ? 'mean over seeds of the test-set metric' : 'the test-set metric';
+  const sentences = [`Bars: ${what} at each run's selected epoch (best validation mean AUPRC, as in the paper's 2021 code); ${perBar}.`];
+  const kinds = distinct((['AUROC', 'AUPRC'] as Metric[]).map((m) => errorBarKind(inFigure.filter((c) => c.metric === m))));
+  const meaning = (kind: 'sd' | 'ci' | 'none'): string =>
+    kind === 'sd'
+      ? `± one standard deviation over seeds${fewest < 2 ? ' (none on a bar that rests on one run)' : ''}; the paper does not say what its error bars are`
+      : kind === 'ci'
+        ? "each bar's 95% test-set bootstrap interval (the test images resampled): with one run per bar there is no spread over seeds to show"
+        : 'none (no bar has two runs or a stored test-set interval)';
+  sentences.push(kinds.length === 1 ? `Error bars: ${meaning(kinds[0]!)}.` : `Error bars: AUROC ${meaning(kinds[0]!)}; AUPRC ${meaning(kinds[1]!)}.`);
+  if (options.paperMarkers) sentences.push("◆: the paper's value for the same bar (model, initialisation, training fraction, label), digitised from its figure, where it has one.");
+  return sentences.join(' ');
 }
 
 /**

@@ -59,8 +59,31 @@ export function distinct<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
 
-/** "status: reason" for text, without repeating the status when the reason already starts with it. */
-export function statusText(status: string, reason?: string): string {
+/** A legend-sized reason: the part before any parenthesised detail, at most 48 characters. */
+export function shortReason(reason: string): string {
+  const head = reason.split(' (')[0].trim();
+  return head.length > 48 ? `${head.slice(0, 47)}…` : head;
+}
+
+/** A path in or to rethink-tl's weights cache (`~/.cache/rethink-tl/weights/...`, `$XDG_CACHE_HOME/...`). */
+const WEIGHTS_CACHE_PATH = /(?:~|\/)[^\s;()'"`]*?\/rethink-tl\/weights(?:\/[^\s;()'"`]*)?/g;
+
+/**
+ * A run's reason as a reader sees it: the weights cache named as such instead of the path to it on the machine
+ * that made the run (`~/.cache/...` means nothing in a reader's clone, and the page check flags it).
+ */
+export function readerReason(reason: string): string {
+  return reason
+    .replace(new RegExp(`not found (?:at|in) ${WEIGHTS_CACHE_PATH.source}`, 'g'), 'not in the weights cache')
+    .replace(WEIGHTS_CACHE_PATH, 'the weights cache');
+}
+
+/**
+ * "status: reason" for text, without repeating the status when the reason already starts with it; 'short' keeps
+ * only the head of the reason (tables and lists that repeat it per bar, where the figure's caption has it whole).
+ */
+export function statusText(status: string, reason?: string, form: 'full' | 'short' = 'full'): string {
   if (!reason) return status;
-  return reason.startsWith(status) ? reason : `${status}: ${reason}`;
+  const text = form === 'short' ? shortReason(reason) : readerReason(reason);
+  return text.startsWith(status) ? text : `${status}: ${text}`;
 }

@@ -4,7 +4,7 @@
  */
 import { distinct, groupBy, statusText } from './cells';
 import { fractionKey, type BarSummary, type Findings, type TlRiFinding, type TlRiVerdict, type WinnerFinding } from './conclusions';
-import { formatFraction, labelAbbreviation } from './labels';
+import { formatFraction, formatSigned, labelAbbreviation } from './labels';
 import type { FigureId, Metric } from './types';
 
 export interface ConclusionsMarkdownOptions {
@@ -15,7 +15,6 @@ export interface ConclusionsMarkdownOptions {
 }
 
 const fmt = (x: number, digits: number): string => x.toFixed(digits);
-const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 const where = (figure: FigureId, fraction: number | undefined, multipleFractions: boolean): string =>
   multipleFractions || fraction !== undefined ? `${figure}, ${formatFraction(fraction)} of training data` : figure;
 
@@ -70,7 +69,7 @@ function tlRiSection(t: TlRiFinding[], multipleFractions: boolean, digits: numbe
     for (const f of beyond) {
       out.push(
         `| ${f.name} | ${labelAbbreviation(f.label)} | ${formatFraction(f.fraction)} | ${f.metric} | ` +
-          `${bar(f.tl as BarSummary, digits)} | ${bar(f.ri as BarSummary, digits)} | ${signed(f.difference as number, digits)} | **${f.verdict}** |`,
+          `${bar(f.tl as BarSummary, digits)} | ${bar(f.ri as BarSummary, digits)} | ${formatSigned(f.difference as number, digits)} | **${f.verdict}** |`,
       );
     }
   }
@@ -103,7 +102,7 @@ function disagreementSection(findings: Findings): string[] {
 function missingSection(findings: Findings): string[] {
   if (findings.missing.length === 0) return [];
   const out = ['**Bars not available** (left out of every comparison):', ''];
-  for (const [reason, ms] of groupBy(findings.missing, (m) => statusText(m.status, m.reason))) {
+  for (const [reason, ms] of groupBy(findings.missing, (m) => statusText(m.status, m.reason, 'short'))) {
     out.push(`- ${distinct(ms.map((m) => m.name)).join(', ')} — ${reason} (${ms.length} bar${ms.length > 1 ? 's' : ''}).`);
   }
   out.push('');

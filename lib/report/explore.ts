@@ -101,3 +101,75 @@ export function imagesPerPatient(items: readonly DatasetItem[]): PatientCount[] 
   for (const n of perPatient.values()) hist.set(n, (hist.get(n) ?? 0) + 1);
   return [...hist.entries()].map(([imagesPerPatient, patients]) => ({ imagesPerPatient, patients })).sort((a, b) => a.imagesPerPatient - b.imagesPerPatient);
 }
+
+/** Words for the field names of `ImbalanceRow` when it is shown as a table. */
+export const IMBALANCE_HEADERS: Readonly<Record<string, string>> = {
+  ratio: 'positive : negative',
+  randomAuroc: 'random AUROC',
+  randomAuprc: 'random AUPRC',
+  aurocHeadroom: 'AUROC headroom',
+  auprcHeadroom: 'AUPRC headroom',
+};
+
+export interface PatientSummaryRow {
+  dataset: string;
+  images: number;
+  patients: number;
+  /** Mean images per patient, and the most any one patient has. */
+  meanImages: number;
+  maxImages: number;
+  /** Share of patients with a single image. */
+  singleImageShare: number;
+}
+
+/** Patients and their images in one row per dataset (items without a patient id count as their own patient). */
+export function patientSummary(dataset: string, items: readonly DatasetItem[]): PatientSummaryRow {
+  const counts = imagesPerPatient(items);
+  const patients = counts.reduce((n, c) => n + c.patients, 0);
+  const single = counts.find((c) => c.imagesPerPatient === 1)?.patients ?? 0;
+  return {
+    dataset,
+    images: items.length,
+    patients,
+    meanImages: patients === 0 ? NaN : items.length / patients,
+    maxImages: counts.length === 0 ? 0 : counts[counts.length - 1]!.imagesPerPatient,
+    singleImageShare: patients === 0 ? NaN : single / patients,
+  };
+}
+
+/** Bins of images per patient, wider where few patients fall (1, 2, 3, 4–5, 6–10, 11–20, 21+). */
+const PATIENT_BINS: ReadonlyArray<{ label: string; min: number; max: number }> = [
+  { label: '1', min: 1, max: 1 },
+  { label: '2', min: 2, max: 2 },
+  { label: '3', min: 3, max: 3 },
+  { label: '4–5', min: 4, max: 5 },
+  { label: '6–10', min: 6, max: 10 },
+  { label: '11–20', min: 11, max: 20 },
+  { label: '21+', min: 21, max: Infinity },
+];
+
+/**
+ * The share of each dataset's patients with 1, 2, 3, ... images, one bar per dataset: shares, not counts, so a
+ * set of 150 patients and one of 3,000 read on one axis. Bins past the largest patient are left out.
+ */
+export function imagesPerPatientPanel(sets: ReadonlyArray<{ name: string; items: readonly DatasetItem[] }>): GroupedBarInput {
+  const counts = sets.map((s) => imagesPerPatient(s.items));
+  const most = Math.max(...counts.flatMap((c) => c.map((x) => x.imagesPerPatient)));
+  const bins = PATIENT_BINS.filter((b) => b.min <= most);
+  const values = counts.map((c) => {
+    const patients = c.reduce((n, x) => n + x.patients, 0);
+    return bins.map((b) => {
+      const inBin = c.filter((x) => x.imagesPerPatient >= b.min && x.imagesPerPatient <= b.max).reduce((n, x) => n + x.patients, 0);
+      return patients === 0 ? null : inBin / patients;
+    });
+  });
+  return {
+    groups: bins.map((b) => b.label),
+    series: sets.map((s) => s.name),
+    values,
+    yTitle: 'share of patients',
+    yRange: [0, 1],
+    missingNote: '',
+    title: 'Patients by number of images (x: images per patient)',
+  };
+}

@@ -5,7 +5,8 @@
  */
 import type { GroupedBarInput } from '../plots/grouped-bar';
 import { toFrame, type DataFrame } from '../util/frame';
-import { figurePanels, missingBarsMarkdown } from './bars';
+import { errorBarKind, figureCaption, figurePanels, missingBarsMarkdown } from './bars';
+import { readerReason } from './cells';
 import { computeConclusions, type Findings } from './conclusions';
 import { conclusionsMarkdown } from './conclusions-markdown';
 import { joinWithPaper } from './join';
@@ -50,6 +51,8 @@ export interface FigurePanel {
 export interface FigureSections {
   /** The AUROC and AUPRC charts (inputs of `groupedBarFigure`). */
   panels: FigurePanel[];
+  /** What the bars, error bars and markers of those charts show (markdown, computed from the cells). */
+  caption: string;
   /** The caption naming every empty slot, or a sentence saying every bar has a value. */
   missingBars: string;
   /** Ours beside the paper's. */
@@ -81,13 +84,15 @@ export function figureSections(spec: FigureSpec, input: FigureSectionsInput): Fi
     name: suffix ? `${spec.name}-${suffix}` : spec.name,
   }).map((p) => ({ ...p, width: spec.width, height: 520 }));
   const findings = computeConclusions(cells);
+  const spreadOverSeeds = errorBarKind(cells.filter((c) => c.figure === spec.id)) === 'sd';
   return {
     panels,
+    caption: figureCaption(cells, { figure: spec.id, paperMarkers: panels.some((p) => p.input.reference !== undefined) }),
     missingBars: missingBarsMarkdown(cells) || 'Every bar of the grid has a value.',
     comparison: comparisonSectionMarkdown(joinWithPaper(cells, paper)),
     findings,
     conclusions: conclusionsMarkdown(findings, { synthetic }),
-    testSet: testSetMarkdown(input.testCounts, aurocDifferences(findings), medianAuroc(cells)),
+    testSet: testSetMarkdown(input.testCounts, aurocDifferences(findings), medianAuroc(cells), { spreadOverSeeds }),
   };
 }
 
@@ -110,7 +115,7 @@ export function barsFrame(cells: readonly CellResult[]): DataFrame {
       ci_high: c.ci?.upper ?? null,
       runs: c.n,
       status: c.status,
-      reason: c.reason ?? '',
+      reason: c.reason ? readerReason(c.reason) : '',
     })),
   );
 }

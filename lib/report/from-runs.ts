@@ -125,7 +125,7 @@ export function cellsFromGrid(grid: GridSpec, rows: readonly GridRow[], options:
 /** The banner's facts, gathered from the runs behind a figure (several values are listed, never hidden). */
 export function provenanceFromRuns(
   records: readonly RunRecord[],
-  extra: { title?: string; profile: string; resultsStore?: string; notes?: string[] },
+  extra: { title?: string; profile: string; resultsStore?: string; notes?: string[]; seedsAsked?: readonly number[] },
 ): ProvenanceInfo | undefined {
   const withProv = records.filter((r) => r.provenance);
   const p = withProv[0]?.provenance;
@@ -173,7 +173,8 @@ export function provenanceFromRuns(
     weights,
     backend: { name: backends.join('; ') || 'unknown (no run recorded its backend)' },
     profile: extra.profile,
-    seeds: distinct(records.map((r) => r.seed)).sort((a, b) => a - b),
+    // The seeds behind the bars are those of finished runs; a planned or unavailable run adds none.
+    seeds: distinct(okRuns.map((r) => r.seed)).sort((a, b) => a - b),
     runsPerBar: perBar.length ? { min: Math.min(...perBar), max: Math.max(...perBar) } : 0,
     notes,
   };
@@ -181,6 +182,8 @@ export function provenanceFromRuns(
     const c = p.dataset.counts;
     info.dataset.images = c.train.items + c.val.items + c.test.items;
   }
+  const seedsWithoutRuns = (extra.seedsAsked ?? []).filter((seed) => !info.seeds.includes(seed));
+  if (seedsWithoutRuns.length > 0) info.seedsWithoutRuns = seedsWithoutRuns;
   if (extra.title) info.title = extra.title;
   if (commits[0]) info.gitCommit = commits[0];
   if (extra.resultsStore) info.resultsStore = extra.resultsStore;

@@ -8,7 +8,10 @@ export type TableValue = string | number | boolean | null | undefined;
 export interface HtmlTableOptions {
   /** Decimal places for non-integer numbers (default 3). */
   digits?: number;
+  /** A title above the table, as wide as the output (a table caption would wrap to the table's width). */
   caption?: string;
+  /** Header text per column key, for keys that are field names rather than words (`randomAuroc` -> `random AUROC`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const escapeHtml = (s: string): string =>
@@ -25,7 +28,8 @@ function formatValue(v: TableValue, digits: number): string {
 
 export function htmlTable(columns: readonly string[], rows: readonly (readonly TableValue[])[], options: HtmlTableOptions = {}): string {
   const digits = options.digits ?? 3;
-  const head = columns.map((c) => `<th style="text-align:left">${escapeHtml(c)}</th>`).join('');
+  const headerOf = (c: string): string => options.headers?.[c] ?? c;
+  const head = columns.map((c) => `<th style="text-align:left">${escapeHtml(headerOf(c))}</th>`).join('');
   const body = rows
     .map((r) => {
       const cells = r.map((v) => {
@@ -35,8 +39,10 @@ export function htmlTable(columns: readonly string[], rows: readonly (readonly T
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
-  const caption = options.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(options.caption)}</caption>` : '';
-  return `<table style="border-collapse:collapse;font-size:90%">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  const table = `<table style="border-collapse:collapse;font-size:90%"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  if (!options.caption) return table;
+  const caption = `<div style="font-weight:bold;margin:0.6em 0 0.2em">${escapeHtml(options.caption)}</div>`;
+  return `<div class="rethink-table">${caption}${table}</div>`;
 }
 
 /** Plain objects (e.g. summary rows) as a table; columns in first-seen key order. */

@@ -12,11 +12,12 @@ export {
   chexpertLabelName,
   contenderName,
   formatFraction,
+  formatSigned,
   labelAbbreviation,
   normaliseLabel,
   sameLabel,
 } from './labels';
-export { cellKey, validateCells } from './cells';
+export { cellKey, readerReason, shortReason, validateCells } from './cells';
 export { parsePaperValues } from './paper-values';
 export { joinWithPaper } from './join';
 export type { JoinedRow, JoinMatch, JoinOptions } from './join';
@@ -37,14 +38,20 @@ export type {
 } from './conclusions';
 export { provenanceBanner } from './provenance';
 export type { Banner, ProvenanceInfo, WeightsProvenance } from './provenance';
-export { barPanel, figurePanels, missingBarsMarkdown, shortReason } from './bars';
+export { barPanel, figureCaption, figurePanels, missingBarsMarkdown } from './bars';
 export type { BarPanelOptions, FigurePanelsOptions } from './bars';
 export { cutPoints, cutPointsMarkdown, densenetCutPoints } from './cut-points';
 export type { CutPoint, CutPointOptions, HeadSize } from './cut-points';
 export { frameHtml, htmlTable, rowsHtml } from './html-table';
 export type { HtmlTableOptions, TableValue } from './html-table';
-export { imagesPerPatient, imbalanceRows, prevalencePanel, rarestLabel } from './explore';
-export type { DatasetLabels, ImbalanceRow, PatientCount } from './explore';
+export {
+  IMBALANCE_HEADERS, imagesPerPatient, imagesPerPatientPanel, imbalanceRows, patientSummary, prevalencePanel, rarestLabel,
+} from './explore';
+export type { DatasetLabels, ImbalanceRow, PatientCount, PatientSummaryRow } from './explore';
+export {
+  DUPLICATE_HEADERS, duplicateImageGroups, duplicateSummary, OVERLAP_HEADERS, splitClassRows, testPatientOverlap,
+} from './explore-splits';
+export type { DuplicateGroup, DuplicateSummary, SplitClassRow, TestPatientOverlap } from './explore-splits';
 export { cellsFromGrid, modelFamilyName, provenanceFromRuns, selectRuns } from './from-runs';
 export type { GridCellsOptions, RunFilter } from './from-runs';
 export { aurocDifferences, detectableAurocDifference, hanleyMcNeilSE, medianAuroc, testSetMarkdown } from './test-set-size';

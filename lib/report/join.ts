@@ -102,7 +102,7 @@ export function joinWithPaper(ours: CellResult[], paper: PaperValue[], options: 
       usedPaper.add(p);
       row.paper = { mean: p.mean, halfwidth: p.halfwidth };
       if (c.status === 'ok') row.difference = c.mean - p.mean;
-      else row.note = `ours ${statusText(c.status, c.reason)}`;
+      else row.note = `ours ${statusText(c.status, c.reason, 'short')}`;
     } else {
       row.note = describeUnmatched(
         c,

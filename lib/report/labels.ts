@@ -66,3 +66,10 @@ export function formatFraction(fraction: number | undefined): string {
   const pct = Math.round(f * 1e6) / 1e4;
   return `${pct}%`;
 }
+
+/** A difference with its sign ("+0.012", "−0.040"); one that rounds to zero at `digits` has none ("0.000", never "−0.000"). */
+export function formatSigned(x: number, digits: number): string {
+  const text = Math.abs(x).toFixed(digits);
+  if (Number(text) === 0) return text;
+  return `${x > 0 ? '+' : '−'}${text}`;
+}

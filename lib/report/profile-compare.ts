@@ -5,7 +5,7 @@
  * instead of mixing profiles in one chart.
  */
 import { cellKey } from './cells';
-import { contenderName, formatFraction } from './labels';
+import { contenderName, formatFraction, formatSigned } from './labels';
 import type { CellResult, Metric } from './types';
 
 export interface ProfileComparisonRow {
@@ -101,7 +101,7 @@ export function profileComparisonMarkdown(rows: readonly ProfileComparisonRow[],
     s.both === 0
       ? `- ${s.metric}: no bar has a value under both profiles yet.`
       : `- ${s.metric}: ${options.otherName} is higher than ${options.baseName} on ${s.otherHigher} of ${s.both} bars ` +
-        `(mean difference ${(s.meanDifference as number) >= 0 ? '+' : '−'}${Math.abs(s.meanDifference as number).toFixed(digits)}); ` +
+        `(mean difference ${formatSigned(s.meanDifference as number, digits)}); ` +
         `the two test-set 95% CIs are disjoint on ${s.separated}.`,
   );
   const showFraction = rows.some((r) => r.fraction !== undefined);
@@ -109,7 +109,7 @@ export function profileComparisonMarkdown(rows: readonly ProfileComparisonRow[],
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   const shown = rows.filter((r) => hasValue(r.base) || hasValue(r.other));
   for (const r of shown) {
-    const diff = r.difference === undefined ? '—' : `${r.difference >= 0 ? '+' : '−'}${Math.abs(r.difference).toFixed(digits)}${r.separated ? ' *' : ''}`;
+    const diff = r.difference === undefined ? '—' : `${formatSigned(r.difference, digits)}${r.separated ? ' *' : ''}`;
     const cells = [r.bar, r.label, ...(showFraction ? [formatFraction(r.fraction)] : []), r.metric, describe(r.base, digits), describe(r.other, digits), diff];
     lines.push(`| ${cells.join(' | ')} |`);
   }

@@ -26,7 +26,10 @@ export interface ProvenanceInfo {
   weights: WeightsProvenance[];
   backend: { name: string; version?: string };
   profile: string;
+  /** Seeds of the finished runs behind the bars. */
   seeds: number[];
+  /** Seeds the grid asks for that have no finished run yet (the bars rest on fewer runs than asked). */
+  seedsWithoutRuns?: number[];
   /** Finished runs behind each bar: one number when all bars agree, else the range. */
   runsPerBar: number | { min: number; max: number };
   gitCommit?: string;
@@ -57,22 +60,31 @@ function facts(info: ProvenanceInfo): Array<[string, string]> {
     d.splitHash ? `split \`${short(d.splitHash)}\`` : '',
   ].filter(Boolean);
   if (hashes.length) rows.push(['Data hashes', hashes.join(', ')]);
-  rows.push([
-    'Weights',
-    info.weights.length === 0
-      ? 'none'
-      : info.weights
-          .map((w) => `${w.model}: ${w.source}${w.sha256 ? ` (sha256 \`${short(w.sha256)}\`)` : ''}`)
-          .join('; '),
-  ]);
+  rows.push(['Weights', weightsText(info.weights)]);
   rows.push(['Backend', info.backend.version ? `${info.backend.name} ${info.backend.version}` : info.backend.name]);
   rows.push(['Profile', `\`${info.profile}\``]);
-  rows.push(['Seeds', info.seeds.length ? info.seeds.join(', ') : 'none']);
+  const without = info.seedsWithoutRuns ?? [];
+  rows.push([
+    'Seeds',
+    (info.seeds.length ? info.seeds.join(', ') : 'none') +
+      (without.length ? ` (${without.join(', ')} asked for, with no finished run in the store)` : ''),
+  ]);
   const r = info.runsPerBar;
   rows.push(['Runs per bar', typeof r === 'number' ? String(r) : r.min === r.max ? String(r.min) : `${r.min}–${r.max}`]);
   if (info.gitCommit) rows.push(['Code', `git \`${short(info.gitCommit)}\``]);
   if (info.resultsStore) rows.push(['Results store', `\`${info.resultsStore}\``]);
   return rows;
+}
+
+/** One entry per weights source, naming every model that shares it ("A, B: weights missing"). */
+function weightsText(weights: readonly WeightsProvenance[]): string {
+  if (weights.length === 0) return 'none';
+  const bySource = new Map<string, string[]>();
+  for (const w of weights) {
+    const source = `${w.source}${w.sha256 ? ` (sha256 \`${short(w.sha256)}\`)` : ''}`;
+    bySource.set(source, [...(bySource.get(source) ?? []), w.model]);
+  }
+  return [...bySource].map(([source, models]) => `${models.join(', ')}: ${source}`).join('; ');
 }
 
 function syntheticWarning(info: ProvenanceInfo): string | undefined {
@@ -109,7 +121,7 @@ export function provenanceBanner(info: ProvenanceInfo): Banner {
   }
   if (info.title) html.push(`<div style="font-weight:bold">Provenance — ${escapeHtml(info.title)}</div>`);
   html.push('<table style="font-size:90%">');
-  for (const [k, v] of rows) html.push(`<tr><th style="text-align:left;padding-right:12px">${escapeHtml(k)}</th><td style="text-align:left">${inlineHtml(v)}</td></tr>`);
+  for (const [k, v] of rows) html.push(`<tr><th style="text-align:left;padding-right:12px;white-space:nowrap">${escapeHtml(k)}</th><td style="text-align:left">${inlineHtml(v)}</td></tr>`);
   html.push('</table>');
   if (notes.length) html.push('<ul>', ...notes.map((n) => `<li>${inlineHtml(n)}</li>`), '</ul>');
   html.push('</div>');

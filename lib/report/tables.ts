@@ -1,7 +1,7 @@
 /**
  * The "ours beside the paper's" table of each figure notebook, rendered from `joinWithPaper` rows.
  */
-import { formatFraction } from './labels';
+import { formatFraction, formatSigned } from './labels';
 import type { JoinedRow, JoinMatch } from './join';
 import type { Metric } from './types';
 
@@ -57,7 +57,7 @@ export function comparisonMarkdown(rows: readonly JoinedRow[], options: Comparis
         ? `${f(r.paper.mean)} ± ${f(r.paper.halfwidth)}`
         : `≈${f(r.paper.mean)}`
       : '—';
-    const diff = r.difference !== undefined ? `${r.difference >= 0 ? '+' : '−'}${f(Math.abs(r.difference))}` : '—';
+    const diff = r.difference !== undefined ? formatSigned(r.difference, digits) : '—';
     const cells = [
       r.contender,
       r.labelShort,

@@ -8,7 +8,7 @@
  */
 import type { Findings } from './conclusions';
 import { ReportInputError } from './errors';
-import { formatFraction } from './labels';
+import { formatFraction, formatSigned } from './labels';
 import type { CellResult } from './types';
 
 export function hanleyMcNeilSE(auroc: number, positives: number, negatives: number): number {
@@ -49,6 +49,7 @@ export function testSetMarkdown(
   counts: readonly TestSplitCounts[],
   differences: readonly { what: string; difference: number }[],
   typicalAuroc?: number,
+  options: { spreadOverSeeds?: boolean } = {},
 ): string {
   const usable = counts.filter((c) => c.positives > 0 && c.negatives > 0);
   if (usable.length === 0) return 'The test split has no label with both positives and negatives, so no AUROC can be measured on it.';
@@ -69,12 +70,15 @@ export function testSetMarkdown(
     const big = differences.filter((d) => Math.abs(d.difference) > bar);
     lines.push(
       `- Of the ${differences.length} AUROC difference${differences.length > 1 ? 's' : ''} this figure compares, ` +
-        `${big.length} exceed${big.length === 1 ? 's' : ''} that: ${big.length ? big.map((d) => `${d.what} (${d.difference >= 0 ? '+' : '−'}${Math.abs(d.difference).toFixed(3)})`).join(', ') : 'none'}.`,
+        `${big.length} exceed${big.length === 1 ? 's' : ''} that: ${big.length ? big.map((d) => `${d.what} (${formatSigned(d.difference, 3)})`).join(', ') : 'none'}.`,
     );
   }
   lines.push(
-    '- Seeds vary initialisation, batch order and the training subset, not the test images, so the ± SD over seeds ' +
-      'does not include this test-set noise; both limit what the bars can show.',
+    options.spreadOverSeeds === false
+      ? "- The error bars here are each bar's 95% test-set bootstrap interval: they show this test-set noise, and no " +
+          'variation over seeds (initialisation, batch order, training subset), which one run per bar cannot show.'
+      : '- Seeds vary initialisation, batch order and the training subset, not the test images, so the ± SD over seeds ' +
+          'does not include this test-set noise; both limit what the bars can show.',
   );
   return lines.join('\n');
 }

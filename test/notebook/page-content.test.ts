@@ -61,9 +61,15 @@ describe('findOutsidePaths', () => {
     const text = [
       'The logic lives in `../lib/toy` (from notebooks/) and lib/metrics; paper/paper-facts.md §4.',
       'Project page https://sun-umn.github.io/Transfer-Learning-in-Medical-Imaging/ and TP / (TP + FN), 1/2.',
-      'Chromium is /usr/bin/chromium; weights go to ~/.cache/rethink-tl/weights.',
+      'Chromium is /usr/bin/chromium; weights go to the weights cache; x~/y is not a home path.',
     ].join('\n');
     expect(findOutsidePaths(text, context)).toEqual([]);
+  });
+
+  it("finds home-folder paths: a reason printed on one machine names that machine's cache", () => {
+    const reason = 'weights missing (densenet121-a639ec97.pth not found at ~/.cache/rethink-tl/weights/hub/checkpoints/densenet121-a639ec97.pth; run ...)';
+    expect(findOutsidePaths(reason, context)).toEqual(['~/.cache/rethink-tl/weights/hub/checkpoints/densenet121-a639ec97.pth']);
+    expect(findOutsidePaths('runs resume from `~/.cache/rethink-tl/runs`.', context)).toEqual(['~/.cache/rethink-tl/runs']);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricInputError } from '../../lib/errors';
+import { logTicks } from '../../lib/plots/grouped-bar';
 import { groupedBarFigure, type GroupedBarInput } from '../../lib/plots/index';
 
 const input: GroupedBarInput = {
@@ -104,6 +105,10 @@ describe('groupedBarFigure axes a reader can trust', () => {
     expect(y.title.text).toBe('parameters (millions) (log scale)');
     expect(y.range[0]).toBeLessThan(Math.log10(0.0017));
     expect(y.range[1]).toBeGreaterThan(Math.log10(6.95));
+    // Every tick written out: 0.002 ... 5, never a bare "2" standing for 0.2.
+    expect(y.ticktext).toEqual(['0.002', '0.005', '0.01', '0.02', '0.05', '0.1', '0.2', '0.5', '1', '2', '5']);
+    expect(y.tickvals).toEqual([0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]);
+    expect(logTicks([-3.2, 3.5]).ticktext).toEqual(['0.001', '0.01', '0.1', '1', '10', '100', '1,000']);
     // Annotations on a log axis are placed by log10 of their value.
     expect((params.layout.annotations as any[])[0].y).toBeCloseTo(Math.log10(0.0133), 12);
     expect((groupedBarFigure({ ...input }).layout.yaxis as any).type).toBe('linear');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { groupedBarFigure } from '../../lib/plots/grouped-bar';
 import { barPanel } from '../../lib/report';
 import { loadPaperValues } from '../../lib/report/io/index';
-import { figurePanels, missingBarsMarkdown, shortReason } from '../../lib/report/bars';
+import { figureCaption, figurePanels, missingBarsMarkdown } from '../../lib/report/bars';
+import { readerReason, shortReason, statusText } from '../../lib/report/cells';
+import { formatSigned } from '../../lib/report/labels';
 import { cell } from './cells';
 
 const paper = loadPaperValues();
@@ -70,6 +72,57 @@ describe('shortReason', () => {
   it('keeps the head of a long runner reason for the legend', () => {
     expect(shortReason('unavailable: weights missing (torchvision densenet121 ImageNet safetensors not found at /x)')).toBe('unavailable: weights missing');
     expect(shortReason('x'.repeat(60))).toBe(`${'x'.repeat(47)}…`);
+  });
+});
+
+describe('readerReason and statusText', () => {
+  const stored =
+    "unavailable: weights missing (torchvision densenet121 ImageNet safetensors not found at ~/.cache/rethink-tl/weights/torchvision/densenet121.tv_in1k.safetensors; run 'rethink-tl weights densenet121' or pass --weights densenet121=<file>)";
+
+  it("names the weights cache instead of the path to it on the machine that made the run", () => {
+    expect(readerReason(stored)).toBe(
+      "unavailable: weights missing (torchvision densenet121 ImageNet safetensors not in the weights cache; run 'rethink-tl weights densenet121' or pass --weights densenet121=<file>)",
+    );
+    expect(readerReason('copy it into /home/me/.cache/rethink-tl/weights/hub/checkpoints/x.pth first')).toBe('copy it into the weights cache first');
+    expect(readerReason('out of memory at epoch 3')).toBe('out of memory at epoch 3');
+  });
+
+  it('gives the whole reason as a reader sees it, or its head where a table repeats it per bar', () => {
+    expect(statusText('unavailable', stored)).toBe(readerReason(stored));
+    expect(statusText('unavailable', stored, 'short')).toBe('unavailable: weights missing');
+    expect(statusText('failed', 'out of memory (batch 8)', 'short')).toBe('failed: out of memory');
+    expect(statusText('unavailable')).toBe('unavailable');
+  });
+});
+
+describe('formatSigned', () => {
+  it('signs a difference, and never prints a signed zero', () => {
+    expect(formatSigned(0.0123, 3)).toBe('+0.012');
+    expect(formatSigned(-0.04, 3)).toBe('−0.040');
+    expect(formatSigned(-0.0004, 3)).toBe('0.000');
+    expect(formatSigned(0, 2)).toBe('0.00');
+  });
+});
+
+describe('figureCaption', () => {
+  const bar = (init: 'TL' | 'RI', n: number, extra: Partial<Parameters<typeof cell>[0]> = {}) =>
+    (['AUROC', 'AUPRC'] as const).map((metric) => cell({ figure: 'fig4', model: 'CBR-Small', init, label: 'covid19', metric, fraction: 1, mean: 0.7, n, ...extra }));
+
+  it('says SD over seeds when bars average several runs, and which bars have none', () => {
+    const text = figureCaption([...bar('TL', 3), ...bar('RI', 1)], { figure: 'fig4', paperMarkers: true });
+    expect(text).toMatch(/^Bars: mean over seeds of the test-set metric .*; 1–3 runs per bar\./);
+    expect(text).toContain('Error bars: ± one standard deviation over seeds (none on a bar that rests on one run)');
+    expect(text).toContain("◆: the paper's value");
+  });
+
+  it('says test-set bootstrap intervals when every bar rests on one run, as the chart draws them', () => {
+    const ci = { lower: 0.6, upper: 0.8 };
+    const text = figureCaption([...bar('TL', 1, { ci }), ...bar('RI', 1, { ci })], { figure: 'fig4', paperMarkers: false });
+    expect(text).toMatch(/^Bars: the test-set metric at each run's selected epoch .*; 1 run per bar\./);
+    expect(text).toContain("Error bars: each bar's 95% test-set bootstrap interval");
+    expect(text).not.toContain('standard deviation');
+    expect(text).not.toContain('◆');
+    expect(figureCaption(bar('TL', 1), { figure: 'fig4', paperMarkers: false })).toContain('Error bars: none');
   });
 });
 

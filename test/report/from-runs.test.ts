@@ -195,6 +195,20 @@ describe('selectRuns and provenanceFromRuns', () => {
     expect(provenanceFromRuns([], { profile: 'quick' })).toBeUndefined();
   });
 
+  it('counts only finished runs as seeds, and names the seeds asked for that have none', () => {
+    // The cpu-profile case: seed 0 finished; the TL cells of seeds 0-2 are unavailable here (no weights).
+    const mixed = [
+      run('CBR-Small-RI', CBR, 'RI', 0, 1, { test: [metrics(0.8, 0.9)] }),
+      ...[0, 1, 2].map((seed) => run('CBR-Small-TL', CBR, 'TL', seed, 1, { status: 'unavailable', reason: 'unavailable: weights missing' })),
+    ];
+    const info = provenanceFromRuns(mixed, { profile: 'cpu', seedsAsked: [0, 1, 2] })!;
+    expect(info.seeds).toEqual([0]);
+    expect(info.seedsWithoutRuns).toEqual([1, 2]);
+    expect(info.runsPerBar).toEqual({ min: 1, max: 1 });
+    expect(provenanceBanner(info).markdown).toContain('| Seeds | 0 (1, 2 asked for, with no finished run in the store) |');
+    expect(provenanceFromRuns(mixed, { profile: 'cpu', seedsAsked: [0] })!.seedsWithoutRuns).toBeUndefined();
+  });
+
   it('names a missing weights source by the head of the runner\'s reason', () => {
     const info = provenanceFromRuns(
       [run('DenseNet121-TL', F, 'TL', 0, 1, { status: 'unavailable', reason: 'unavailable: weights missing (file not found at /x)' }, 'fig4')],

@@ -46,6 +46,17 @@ describe('provenanceBanner', () => {
     expect(b.html).toMatch(/<div class="rethink-provenance"[^>]*>\n<div style="background:#fde8e8[^"]*">⚠️ SYNTHETIC DATA: <code>synthetic-cxr<\/code>/);
   });
 
+  it('names every model sharing a weights source once, in one entry', () => {
+    const weights = [
+      { model: 'DenseNet121', source: 'unavailable: weights missing' },
+      { model: 'CBR-Small', source: 'unavailable: weights missing' },
+      { model: 'ResNet50K', source: 'Keras ResNet50', sha256: 'ffeeddccbbaa99887766' },
+    ];
+    expect(provenanceBanner({ ...info, weights }).markdown.split('\n')).toContain(
+      '| Weights | DenseNet121, CBR-Small: unavailable: weights missing; ResNet50K: Keras ResNet50 (sha256 `ffeeddccbbaa`) |',
+    );
+  });
+
   it('escapes HTML in user-supplied text', () => {
     const b = provenanceBanner({ ...info, title: '<script>x</script>', notes: ['a < b & c'] });
     expect(b.html).not.toContain('<script>');

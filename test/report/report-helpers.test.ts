@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import type { DatasetItem } from '../../lib/data/types';
 import { generateSyntheticCxr } from '../../lib/data/loaders/synthetic';
 import {
-  aurocDifferences, computeConclusions, frameHtml, imagesPerPatient, imbalanceRows, medianAuroc, prevalencePanel, rarestLabel, rowsHtml,
-  testSetMarkdown,
+  aurocDifferences, computeConclusions, frameHtml, imagesPerPatient, imagesPerPatientPanel, imbalanceRows, medianAuroc, patientSummary,
+  prevalencePanel, rarestLabel, rowsHtml, testSetMarkdown,
 } from '../../lib/report';
-import { chexpertAvailability, chooseFigureDataset, covidAvailability, imageGridPng, missingDataMarkdown, sampleItems } from '../../lib/report/io/index';
+import {
+  chexpertAvailability, chooseFigureDataset, covidAvailability, imageGridPng, kermanyAvailability, missingDataMarkdown, sampleItems,
+} from '../../lib/report/io/index';
 import { bothMetrics, cell } from './cells';
 
 describe('dataset availability', () => {
@@ -45,6 +47,18 @@ describe('dataset availability', () => {
     writeFileSync(path.join(prepared, 'labels.csv'), 'id\n');
     expect(covidAvailability(missing, prepared)).toMatchObject({ available: true, root: prepared });
     expect(covidAvailability('', prepared)).toMatchObject({ available: true, root: prepared });
+  });
+
+  it('says how to get the Kermany pneumonia set when it is absent: the prepare command from its manifest', () => {
+    const absent = kermanyAvailability('', path.join(dir, 'no-kermany'));
+    expect(absent).toMatchObject({ id: 'kermany-pneumonia', available: false, reason: 'no Kermany pneumonia folder was given (parameter `kermanyRoot` is empty)' });
+    const md = missingDataMarkdown(absent, 'the other datasets');
+    expect(md).toContain('> **kermany-pneumonia is not available here:**');
+    expect(md).toMatch(/> 1\. Run `rethink-tl prepare kermany-pneumonia/);
+    const prepared = path.join(dir, 'kermany');
+    mkdirSync(path.join(prepared, 'images'), { recursive: true });
+    writeFileSync(path.join(prepared, 'labels.csv'), 'id\n');
+    expect(kermanyAvailability('', prepared)).toMatchObject({ available: true, root: prepared });
   });
 
   it('falls back to the synthetic set and says what is missing and how to get it', () => {
@@ -90,6 +104,17 @@ describe('exploration helpers', () => {
     expect(rarestLabel(imb)?.label).toBe('Pleural Other');
   });
 
+  it('summarises patients per dataset, and bins images per patient as shares so sets of any size share an axis', () => {
+    const item = (id: string, patientId: string): DatasetItem => ({ id, image: { kind: 'file', path: id }, labels: [0], patientId });
+    const small = [item('a', 'p1'), item('b', 'p1'), item('c', 'p2'), item('d', 'p3'), item('e', 'p3'), item('f', 'p3'), item('g', 'p3')];
+    expect(patientSummary('small', small)).toEqual({ dataset: 'small', images: 7, patients: 3, meanImages: 7 / 3, maxImages: 4, singleImageShare: 1 / 3 });
+    const large = Array.from({ length: 40 }, (_, i) => item(`x${i}`, `q${i % 20}`)); // 20 patients, 2 images each
+    const panel = imagesPerPatientPanel([{ name: 'small', items: small }, { name: 'large', items: large }]);
+    expect(panel.groups).toEqual(['1', '2', '3', '4–5']); // nobody has more than 4
+    expect(panel.values).toEqual([[1 / 3, 1 / 3, 0, 1 / 3], [0, 1, 0, 0]]);
+    expect(panel.yTitle).toBe('share of patients');
+  });
+
   it('counts images per patient, items without a patient standing alone', () => {
     const item = (id: string, patientId?: string): DatasetItem => ({ id, image: { kind: 'file', path: id }, labels: [0], ...(patientId ? { patientId } : {}) });
     expect(imagesPerPatient([item('a', 'p1'), item('b', 'p1'), item('c', 'p2'), item('d')])).toEqual([
@@ -113,6 +138,16 @@ describe('exploration helpers', () => {
     expect(html).toContain('<td style="text-align:left">&lt;x&gt;</td>');
     expect(html).toContain('<td style="text-align:right">0.123</td>');
     expect(frameHtml({ columns: ['n'], values: [[1234]] })).toContain('<td style="text-align:right">1,234</td>');
+  });
+
+  it('shows words as headers where the keys are field names, and a caption as wide as the output', () => {
+    const html = rowsHtml([{ label: 'x', randomAuroc: 0.5 }], { headers: { randomAuroc: 'random AUROC' }, caption: 'Chance <levels>' });
+    expect(html).toContain('<th style="text-align:left">random AUROC</th>');
+    expect(html).not.toContain('randomAuroc');
+    // A <caption> wraps to the table's width (a narrow table gets a caption over several lines): a block above it.
+    expect(html).not.toContain('<caption');
+    expect(html).toMatch(/^<div class="rethink-table"><div [^>]*>Chance &lt;levels&gt;<\/div><table/);
+    expect(rowsHtml([{ a: 1 }])).toMatch(/^<table/);
   });
 });
 
@@ -141,6 +176,14 @@ describe('closing note on test-set size', () => {
     expect(detectable).toBeLessThan(0.3);
     expect(md).toContain('Of the 2 AUROC differences this figure compares, 1 exceeds that: M TL − RI at 100% (+0.300).');
     expect(testSetMarkdown([{ label: 'x', positives: 0, negatives: 10 }], [], 0.8)).toMatch(/no label with both positives and negatives/);
+  });
+
+  it('speaks of the error bars the figure draws: SD over seeds, or test-set intervals of single runs', () => {
+    const counts = [{ label: 'covid19', positives: 31, negatives: 14 }];
+    expect(testSetMarkdown(counts, [], 0.8)).toContain('the ± SD over seeds does not include this test-set noise');
+    const single = testSetMarkdown(counts, [], 0.8, { spreadOverSeeds: false });
+    expect(single).toContain("95% test-set bootstrap interval: they show this test-set noise");
+    expect(single).not.toContain('± SD');
   });
 });
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadManifest } from '../../data/manifest';
 import { defaultDatasetRoot } from '../../data/registry';
 
-export type KnownDatasetId = 'covid-cohen' | 'chexpert-v1.0-small' | 'synthetic-cxr';
+export type KnownDatasetId = 'covid-cohen' | 'kermany-pneumonia' | 'chexpert-v1.0-small' | 'synthetic-cxr';
 
 export interface DatasetAvailability {
   id: KnownDatasetId;
@@ -56,23 +56,38 @@ export function chexpertAvailability(root: string | undefined): DatasetAvailabil
 }
 
 /**
- * The prepared public COVID set is usable when a folder holds labels.csv and images/: `root`, or when that is
- * absent or incomplete, the folder `rethink-tl prepare covid-cohen` makes by default (`preparedRoot`: data/... or
+ * A dataset `rethink-tl prepare <id>` builds is usable when a folder holds labels.csv and images/: `root`, or when
+ * that is absent or incomplete, the folder prepare makes by default (`preparedRoot`: data/... or
  * $RETHINK_DATA_DIR/...), so a user who ran prepare needs no parameter.
  */
-export function covidAvailability(root: string | undefined, preparedRoot: string = defaultDatasetRoot('covid-cohen') ?? ''): DatasetAvailability {
-  const { steps, source } = obtainSteps('covid-cohen');
-  const base: DatasetAvailability = { id: 'covid-cohen', available: false, howToGet: steps, source };
+function preparedAvailability(
+  id: 'covid-cohen' | 'kermany-pneumonia',
+  root: string | undefined,
+  preparedRoot: string,
+  what: { name: string; parameter: string },
+): DatasetAvailability {
+  const { steps, source } = obtainSteps(id);
+  const base: DatasetAvailability = { id, available: false, howToGet: steps, source };
   const check = (folder: string): string | null => {
     const abs = path.resolve(folder);
     if (!existsSync(path.join(abs, 'labels.csv'))) return `\`${abs}\` holds no labels.csv`;
     if (!isDir(path.join(abs, 'images'))) return `\`${abs}\` has no images/ folder`;
     return null;
   };
-  const given = !root || root.trim() === '' ? 'no COVID folder was given (parameter `covidRoot` is empty)' : check(root);
+  const given = !root || root.trim() === '' ? `no ${what.name} folder was given (parameter \`${what.parameter}\` is empty)` : check(root);
   if (given === null) return { ...base, available: true, root: path.resolve(root!) };
   if (preparedRoot && check(preparedRoot) === null) return { ...base, available: true, root: path.resolve(preparedRoot) };
   return { ...base, reason: given };
+}
+
+/** The public COVID set (`rethink-tl prepare covid-cohen`): `root`, else the prepared default folder. */
+export function covidAvailability(root: string | undefined, preparedRoot: string = defaultDatasetRoot('covid-cohen') ?? ''): DatasetAvailability {
+  return preparedAvailability('covid-cohen', root, preparedRoot, { name: 'COVID', parameter: 'covidRoot' });
+}
+
+/** The Kermany pediatric pneumonia set (`rethink-tl prepare kermany-pneumonia`): `root`, else the prepared default folder. */
+export function kermanyAvailability(root: string | undefined, preparedRoot: string = defaultDatasetRoot('kermany-pneumonia') ?? ''): DatasetAvailability {
+  return preparedAvailability('kermany-pneumonia', root, preparedRoot, { name: 'Kermany pneumonia', parameter: 'kermanyRoot' });
 }
 
 /** A markdown note for a missing dataset: what is missing, how to get it, and what the notebook does instead. */

@@ -104,6 +104,7 @@ export async function loadFigureData(options: FigureDataOptions): Promise<Figure
   const provenance = provenanceFromRuns(records, {
     profile: options.profile.id,
     resultsStore: options.storeDir,
+    seedsAsked: Array.from({ length: options.seeds }, (_, seed) => seed),
     ...(options.title ? { title: options.title } : {}),
     notes: [...(options.notes ?? []), fractionNote],
   }) ?? {

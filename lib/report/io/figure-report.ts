@@ -119,10 +119,13 @@ export async function profileComparisonReport(report: FigureReport, profile: str
     };
   }
   const cells = jobCells(job);
+  const sections = figureSections(spec, { cells, paper: report.paper, synthetic: choice.synthetic, testCounts: job.testCounts, profileSuffix: profile });
+  // The same empty slots for the same reasons as the main charts: say so instead of repeating the list.
+  if (sections.missingBars === report.missingBars) sections.missingBars = '**Empty slots in the charts:** the same bars as above, for the same reasons.';
   return {
     note: `The \`${profile}\`-profile runs of this grid in the store (${job.storedRuns} runs):`,
     banner: provenanceBanner(job.provenance).html,
-    sections: figureSections(spec, { cells, paper: report.paper, synthetic: choice.synthetic, testCounts: job.testCounts, profileSuffix: profile }),
+    sections,
     table: profileComparison(report.cells, cells, { baseName: params.runProfile, otherName: profile }),
   };
 }

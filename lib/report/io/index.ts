@@ -3,7 +3,7 @@
  * results store), which datasets this machine has, sample-image grids, the paper's values file, and
  * `figureReport`, which gathers all of it for a figure notebook.
  */
-export { chexpertAvailability, chooseFigureDataset, covidAvailability, missingDataMarkdown } from './datasets';
+export { chexpertAvailability, chooseFigureDataset, covidAvailability, kermanyAvailability, missingDataMarkdown } from './datasets';
 export type { DatasetAvailability, FigureDatasetChoice, FigureDatasetParams, KnownDatasetId } from './datasets';
 export { imageGridPng, sampleItems } from './image-grid';
 export type { ImageGridOptions, SampleItemsOptions } from './image-grid';
