@@ -48,7 +48,7 @@ export { AUPRC_METHODS, auprc, auroc, averagePrecision, bootstrapCI, multiLabelM
 export type { AuprcMethod, LabelMetrics } from './metrics/index';
 
 // Experiments: the paper's grids, profiles, the runner and its store.
-export { defineGrid, getGrid, GRIDS } from './experiments/grids';
+export { defineGrid, getGrid, GRIDS, withTlSource } from './experiments/grids';
 export { defineProfile, getProfile, PROFILES } from './experiments/profiles';
 export { INITS } from './experiments/types';
 export type { GridSpec, Init, ModelSpec, ProfileSpec, RunConfig, RunRecord } from './experiments/types';

@@ -17,11 +17,14 @@ test/fixtures/torch-checkpoints-golden.json with each file's eval-mode outputs o
     resnet50.legacy.pth      legacy format, {'model': state dict}
     xrv-densenet121.pt       a whole saved module (legacy format, storages tagged 'cuda:0') shaped like
                              TorchXRayVision's DenseNet: its own classes in `torchxrayvision.models`, 1 input
-                             channel, 18 outputs, an `op_threshs` buffer that is None
+                             channel, 18 outputs, an `op_threshs` buffer that is None; its BatchNorm statistics
+                             calibrated at xrv's pixel scale, [-1024, 1024]
     tiny.zip.pth, tiny.legacy.pth   a dict of small tensors of every dtype the reader supports, including a
                              transposed view, an offset slice and two tensors sharing one storage
     forbidden-global.pth     a state dict next to an object whose unpickling would call os.system
-plus, in the JSON, plain pickles of protocols 2-5 for the unpickler's own tests.
+plus, in the JSON, plain pickles of protocols 2-5 for the unpickler's own tests, and `xrvPixels`: 8-bit grey
+images, TorchXRayVision's normalisation of every byte value (`xrv.datasets.normalize(img, 255)`: numpy float32
+(2 * (img / 255) - 1) * 1024) and the xrv model's eval-mode logits on the normalised images.
 
 Re-running reproduces every value and the zip files byte for byte; the legacy files differ in their storage
 keys, which torch takes from memory addresses.
@@ -297,12 +300,27 @@ for _cls in (_DenseLayer, _DenseBlock, _Transition, DenseNet):
     setattr(xrv_models, _cls.__name__, _cls)
 
 
+def xrv_normalize(img):
+    """torchxrayvision.utils.normalize(img, 255) (xrv 1.5.2; xrv is not installable here), without its checks."""
+    return (2 * (img.astype(np.float32) / 255) - 1.0) * 1024
+
+
+def xrv_pixels(n, size):
+    """8-bit grey images of smooth stripes that reach both 0 and 255."""
+    j = np.arange(n * size * size, dtype=np.float64)
+    v = 127.5 + 127.5 * np.sin(0.0173 * j + 0.4) * np.cos(0.0031 * j)
+    return np.clip(np.round(v), 0, 255).astype(np.uint8).reshape(n, 1, size, size)
+
+
 def xrv_case(files, outputs):
     x = make_input(2, 1, INPUT_SIZE, INPUT_SIZE)
+    pixels = xrv_pixels(2, INPUT_SIZE)
+    scaled = torch.from_numpy(xrv_normalize(pixels))
     m = DenseNet().eval()
-    build_calibrated(m, 18, x)
+    build_calibrated(m, 18, scaled)
     with torch.no_grad():
         outputs['xrv-densenet121'] = case('densenet121', x, m(x), 18)
+        pixel_logits = m(scaled)
     # xrv's published checkpoints were saved from GPU training in 2020 (before the zip format).
     tag = torch.serialization.location_tag
     torch.serialization.location_tag = lambda storage: 'cuda:0'
@@ -312,6 +330,10 @@ def xrv_case(files, outputs):
         torch.serialization.location_tag = tag
     files['xrv-densenet121.pt'] = {'format': 'legacy', 'stateDictAt': '', 'moduleClass': 'torchxrayvision.models.DenseNet',
                                    'outputs': 'xrv-densenet121'}
+    table = xrv_normalize(np.arange(256, dtype=np.uint8))
+    return {'file': 'xrv-densenet121.pt', 'pathologies': XRV_LABELS, 'shape': list(pixels.shape),
+            'pixels': pixels.reshape(-1).tolist(), 'table': [float(v) for v in table.tolist()],
+            'logits': full(pixel_logits)}
 
 
 def tiny_tensors():
@@ -389,6 +411,16 @@ def case(arch, x, logits, classes):
     return {'architecture': arch, 'numClasses': classes, 'input': list(x.shape), 'logits': full(logits)}
 
 
+def verify_xrv_pixels(case):
+    """The saved xrv module, loaded back, gives the recorded logits on the normalised pixels."""
+    model = torch.load(os.path.join(OUT_DIR, case['file']), map_location='cpu').eval()
+    pixels = np.array(case['pixels'], dtype=np.uint8).reshape(case['shape'])
+    with torch.no_grad():
+        y = model(torch.from_numpy(xrv_normalize(pixels))).reshape(-1)
+    ref = torch.tensor(case['logits']['values'])
+    assert float((y - ref).abs().max() / ref.abs().max()) < 1e-5
+
+
 def verify(files, outputs):
     """Load every model file back with torch.load (as torchvision / xrv users would) and re-run it."""
     pattern = re.compile(r'^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$')
@@ -419,14 +451,16 @@ def main():
     files, outputs = OrderedDict(), OrderedDict()
     densenet_cases(files, outputs)
     resnet_cases(files, outputs)
-    xrv_case(files, outputs)
+    xrv_pixels_case = xrv_case(files, outputs)
     tiny_cases(files)
     forbidden_case(files)
     verify(files, outputs)
+    verify_xrv_pixels(xrv_pixels_case)
     for name, entry in files.items():
         entry['file'] = describe_file(os.path.join(OUT_DIR, name))
     doc = {'generator': 'scripts/gen-torch-checkpoints.py', 'torch': torch.__version__,
-           'torchvision': torchvision.__version__, 'files': files, 'outputs': outputs, 'pickles': pickle_cases()}
+           'torchvision': torchvision.__version__, 'files': files, 'outputs': outputs, 'pickles': pickle_cases(),
+           'xrvPixels': xrv_pixels_case}
     with open(GOLDEN, 'w') as f:
         json.dump(doc, f, separators=(',', ':'))
     for name, entry in files.items():

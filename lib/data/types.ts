@@ -68,9 +68,9 @@ export interface ImagePipelineOptions {
   fit: 'pad-white' | 'center-crop' | 'stretch';
   /**
    * 'imagenet': torchvision mean/std on [0,1]; 'caffe': Keras ResNet50 (RGB->BGR, minus BGR means, [0,255]);
-   * 'minus-one-one': Keras MobileNet (x/127.5-1); 'unit': [0,1].
+   * 'minus-one-one': Keras MobileNet (x/127.5-1); 'xrv': TorchXRayVision ((2x/255-1)*1024); 'unit': [0,1].
    */
-  normalize: 'imagenet' | 'caffe' | 'minus-one-one' | 'unit';
+  normalize: 'imagenet' | 'caffe' | 'minus-one-one' | 'xrv' | 'unit';
   /** Training-time augmentation; seeded per (seed, epoch, item id). */
   augment?: {
     randomResizedCrop?: { scale: [number, number]; ratio: [number, number] };

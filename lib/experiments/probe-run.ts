@@ -63,7 +63,7 @@ async function datasetFeatures(spec: RunSpec, dataset: Dataset, weights: Weights
   };
   const cached = readFeatureCache(defaultFeatureCacheDir(), key, ids);
   if (cached) return { levels: cached.values.map((v, k) => labelled(v, cached.dims[k]!)), cached: true };
-  const backbone = await entry.build({ numClasses: dataset.labelNames.length, inputSize: pixels.size, seed: 0, weights, paths: spec.weightsPaths });
+  const backbone = await entry.build({ numClasses: dataset.labelNames.length, inputSize: pixels.size, channels: pixels.channels, seed: 0, weights, paths: spec.weightsPaths });
   try {
     const extractor = pooledFeatures(backbone, LEVELS.map((level) => ({ layer: entry.cuts![level], relu: level === 'F' && entry.reluBeforeGapHead })));
     const source = createBatchSource(dataset, items, { batchSize: config.training.microBatchSize, shuffle: false, seed: 0, pipeline: pixels, augment: false });

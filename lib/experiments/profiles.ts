@@ -5,7 +5,8 @@
  * All profiles: Adam (torch semantics) lr 1e-4, betas (0.9, 0.999), eps 1e-8; BCE with logits, one output per
  * label; best epoch by validation mean trapezoidal AUPRC (the paper's 2021 code); images padded to square with
  * white and replicated to 3 channels; normalisation fixed by the model's weights source (ImageNet mean/std for
- * torchvision and CBR models, caffe BGR mean subtraction for Keras ResNet50).
+ * torchvision and CBR models, caffe BGR mean subtraction for Keras ResNet50; in a grid whose TL source is 'cxr',
+ * DenseNet121 gets TorchXRayVision's one grey channel at [-1024, 1024] instead).
  * Models whose valid-padding convs need a larger input than the profile's size run at their minimum
  * (CBR-Tiny 91 px, CBR-Small and CBR-LargeW 121 px, CBR-LargeT 217 px); the size used is stored with the run.
  */

@@ -7,7 +7,7 @@ import type { Dataset } from '../data/types';
 import type { TlSource } from '../models/registry';
 import type { WeightsInfo } from '../models/weights/sources';
 import { SPLIT_SEED, type SplitChoice } from './data-plan';
-import { minInputSize, normalizationFor } from './model-factory';
+import { inputChannelsFor, minInputSize, normalizationFor } from './model-factory';
 import { INITS, type Init, type ModelSpec, type ProfileSpec, type RunConfig, type StoredTrainingSettings, type TrainingSettings } from './types';
 
 export interface RunConfigInput {
@@ -19,7 +19,7 @@ export interface RunConfigInput {
   /** Normalised (normalizeModelSpec), so equal models hash equal. */
   model: ModelSpec;
   init: Init;
-  /** The grid's pretrained source: it fixes the pixel normalisation of TL and RI cells alike. */
+  /** The grid's pretrained source: it fixes the pixel normalisation (and a grey source the channels) of TL and RI cells alike. */
   tlSource: TlSource;
   weights: WeightsInfo | null;
   profile: ProfileSpec;
@@ -37,7 +37,7 @@ export function runConfig(input: RunConfigInput): RunConfig {
     weights: input.weights ? { source: input.weights.source, sha256: input.weights.sha256 } : null,
     pipeline: {
       size: Math.max(profile.imageSize, minInputSize(model)),
-      channels: profile.channels,
+      channels: inputChannelsFor(model, input.tlSource, profile.channels),
       fit: profile.fit,
       normalize: normalizationFor(model, input.tlSource),
       // No augmentation is stored as no `augment` key at all (canonical JSON drops undefined). A linear probe's

@@ -8,7 +8,7 @@ export { resnet50, RESNET50_LAYERS, RESNET50_CUTS } from './resnet';
 export { cbr, cbrMinInputSize, CBR_SPECS, type CbrVariant } from './cbr';
 export type { ModelOptions } from './types';
 export { truncateAt, truncateDenseNet, type HeadKind, type HeadOptions } from './surgery';
-export { MODELS, MODEL_IDS, isModelId, modelEntry, truncateModel, type BuildRequest, type ModelEntry, type ModelId } from './registry';
+export { MODELS, MODEL_IDS, TL_SOURCES, isModelId, modelEntry, modelsWithSource, pretrainedSource, truncateModel, type BuildRequest, type ModelEntry, type ModelId, type TlSource } from './registry';
 export { TRUNCATIONS, type CutPoints, type Truncation } from './types';
 export { countParams, countLayerParams, describeModel, defaultStageOf } from './params';
 export type { CountOptions, ModelDescription, StageDescription } from './params';
@@ -52,10 +52,12 @@ export {
   type KerasResNet50Options,
 } from './weights/keras-resnet50';
 export {
+  downloadWeights,
   downloadTorchvisionWeights,
   findTorchvisionWeights,
   TORCHVISION_WEIGHTS,
   type TorchvisionWeightsName,
+  type PublishedWeights,
   type DownloadOptions,
   type DownloadedWeights,
 } from './weights/download';
@@ -65,6 +67,7 @@ export {
   TORCHVISION_DENSENET121_SOURCE,
   TORCHVISION_RESNET50_SOURCE,
   KERAS_RESNET50_SOURCE,
+  XRV_DENSENET121_SOURCE,
   MOBILENET_V1_025_SOURCE,
   MOBILENET_V1_025_CUTS,
   type PretrainedSource,
@@ -73,5 +76,6 @@ export {
   type WeightsInfo,
   type WeightsPaths,
 } from './weights/sources';
+export { XRV_DENSENET121_ALL, XRV_PATHOLOGIES, xrvCacheDir } from './weights/xrv';
 export { defaultWeightsCacheDir, hubCheckpointsDir } from './weights/cache';
 export { sha256OfFile } from './weights/sha256';

@@ -21,6 +21,7 @@ import {
   TORCHVISION_DENSENET121_SOURCE,
   TORCHVISION_RESNET50_SOURCE,
   userCheckpointSource,
+  XRV_DENSENET121_SOURCE,
   type TransferSource,
   type WeightsInfo,
   type WeightsPaths,
@@ -29,21 +30,23 @@ import { loadTorchvisionWeights } from './weights/torchvision';
 
 export type { WeightsPaths } from './weights/sources';
 
-/** What `build` gets: the input size, a seed for random init, and the weights to load (null: random init). */
+/** What `build` gets: the input size and channels, a seed for random init, and the weights to load (null: random init). */
 export interface BuildRequest {
-  /** Output units of a model used whole (the CBR nets); truncatable backbones keep their ImageNet head here. */
+  /** Output units of a model used whole (the CBR nets); truncatable backbones keep their source's head here. */
   numClasses: number;
   inputSize: number;
+  /** Input channels (1: a grey stem, as TorchXRayVision's weights have; see experiments inputChannelsFor). */
+  channels: 1 | 3;
   seed: number;
   weights: WeightsInfo | null;
   paths: WeightsPaths;
 }
 
 /**
- * Names of pretrained sources a grid can choose for its TL cells. A chest-X-ray source beside ImageNet (e.g.
- * TorchXRayVision's DenseNet121) is one more name here and one more entry in a model's `pretrained`.
+ * Names of pretrained sources a grid can choose for its TL cells: 'imagenet' (the paper's), 'cxr' (chest X-rays:
+ * TorchXRayVision's DenseNet121). Another source is one more name here and one more entry in a model's `pretrained`.
  */
-export const TL_SOURCES = ['imagenet'] as const;
+export const TL_SOURCES = ['imagenet', 'cxr'] as const;
 export type TlSource = (typeof TL_SOURCES)[number];
 
 export interface ModelEntry {
@@ -62,8 +65,9 @@ export interface ModelEntry {
   /** torchvision DenseNet's own head applies a ReLU before global pooling; 'F' with 'gap-linear' keeps it. */
   reluBeforeGapHead: boolean;
   /**
-   * Where pretrained weights come from, by source name: 'imagenet' for every model (the paper's TL). A grid picks
-   * the source (GridSpec.tlSource); its preprocessing is the pixel normalisation of the grid's TL and RI cells.
+   * Where pretrained weights come from, by source name: 'imagenet' for every model (the paper's TL), 'cxr' where
+   * one exists. A grid picks the source (GridSpec.tlSource); its preprocessing and input channels are the pixels
+   * of the grid's TL and RI cells of this model alike.
    */
   pretrained: Readonly<{ imagenet: TransferSource } & Partial<Record<TlSource, TransferSource>>>;
   /** The architecture itself comes with the pretrained files (Keras): RI cells need them too. */
@@ -84,7 +88,22 @@ async function kerasAtInputSize(model: tf.LayersModel, inputSize: number): Promi
   return (await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] })) as tf.LayersModel;
 }
 
-/** A torchvision architecture (truncatable, ImageNet head of 1000 classes, weights as a torch state dict). */
+/** The entry's source the weights were located from (its head size is the one the file must fit). */
+function sourceOfWeights(pretrained: ModelEntry['pretrained'], weights: WeightsInfo): TransferSource {
+  const sources = Object.values(pretrained) as TransferSource[];
+  const source = sources.find((s) => s.id === weights.source);
+  if (!source) {
+    throw new WeightsError(`${weights.file}: weights of source '${weights.source}', not one of this model's (${sources.map((s) => s.id).join(', ')})`, {
+      file: weights.file,
+    });
+  }
+  return source;
+}
+
+/**
+ * A torchvision-structured architecture (truncatable; weights a torch state dict or saved module, which must fit
+ * key for key, head included: ImageNet's 1000 classes, TorchXRayVision's 18 pathologies).
+ */
 function torchvisionEntry(
   builder: (options: ModelOptions) => tf.LayersModel,
   facts: Pick<ModelEntry, 'displayName' | 'description' | 'cost' | 'cuts' | 'headName' | 'reluBeforeGapHead' | 'pretrained'>,
@@ -93,8 +112,9 @@ function torchvisionEntry(
     ...facts,
     minInputSize: 32,
     architectureFromWeights: false,
-    async build({ inputSize, seed, weights }) {
-      const model = builder({ numClasses: 1000, inputSize, seed });
+    async build({ inputSize, channels, seed, weights }) {
+      const classes = weights ? (sourceOfWeights(facts.pretrained, weights).classes ?? 1000) : 1000;
+      const model = builder({ numClasses: classes, inputSize, channels, seed });
       if (weights) loadTorchvisionWeights(model, weights.file);
       return model;
     },
@@ -112,8 +132,8 @@ function cbrEntry(variant: CbrVariant, displayName: string, cost: number): Model
     reluBeforeGapHead: false,
     pretrained: { imagenet: userCheckpointSource(`cbr-${variant}`, displayName) },
     architectureFromWeights: false,
-    async build({ numClasses, inputSize, seed, weights }) {
-      const model = cbr(variant, { numClasses, inputSize, seed });
+    async build({ numClasses, inputSize, channels, seed, weights }) {
+      const model = cbr(variant, { numClasses, inputSize, channels, seed });
       if (weights) loadTorchvisionWeights(model, weights.file, { allowHeadMismatch: true });
       return model;
     },
@@ -123,12 +143,12 @@ function cbrEntry(variant: CbrVariant, displayName: string, cost: number): Model
 export const MODELS = {
   densenet121: torchvisionEntry(densenet121, {
     displayName: 'DenseNet121',
-    description: "DenseNet121, torchvision's structure (TL: torchvision ImageNet weights, a file you supply)",
+    description: "DenseNet121, torchvision's structure (TL: torchvision ImageNet weights, or with --tl-source cxr TorchXRayVision's chest-X-ray weights; files you fetch or supply)",
     cost: 1.2,
     cuts: DENSENET_CUTS,
     headName: 'classifier',
     reluBeforeGapHead: true,
-    pretrained: { imagenet: TORCHVISION_DENSENET121_SOURCE },
+    pretrained: { imagenet: TORCHVISION_DENSENET121_SOURCE, cxr: XRV_DENSENET121_SOURCE },
   }),
   resnet50: torchvisionEntry(resnet50, {
     displayName: 'ResNet50',
@@ -150,7 +170,8 @@ export const MODELS = {
     pretrained: { imagenet: KERAS_RESNET50_SOURCE },
     architectureFromWeights: true,
     // RI: torchvision ResNet's kaiming-normal fan-out with zero conv biases.
-    async build({ inputSize, seed, weights, paths }) {
+    async build({ inputSize, channels, seed, weights, paths }) {
+      if (channels !== 3) throw new ConfigError(`ResNet50K takes RGB input (its Keras topology is fixed), not ${channels} channel(s)`, { field: 'channels' });
       const loaded = await loadKerasResNet50(paths.kerasCacheDir ? { cacheDir: paths.kerasCacheDir } : {});
       const model = await kerasAtInputSize(loaded.model, inputSize);
       if (weights) model.setWeights(loaded.model.getWeights());
@@ -173,9 +194,15 @@ export function isModelId(id: string): id is ModelId {
   return Object.prototype.hasOwnProperty.call(MODELS, id);
 }
 
+/** The models that have a pretrained source of that name. */
+export function modelsWithSource(source: TlSource): ModelId[] {
+  return MODEL_IDS.filter((id) => pretrainedSource(id, source) !== null);
+}
+
 /** A model's pretrained source of that name, or null when the model has none by that name. */
 export function pretrainedSource(id: ModelId, source: TlSource): TransferSource | null {
-  return MODELS[id].pretrained[source] ?? null;
+  const entry: ModelEntry = MODELS[id];
+  return entry.pretrained[source] ?? null;
 }
 
 /** The registry record of `id`; an unknown id is a ConfigError listing the known ones. */

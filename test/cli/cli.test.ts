@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram, main, EXIT } from '../../lib/cli/main';
 import { GRIDS } from '../../lib/experiments/grids';
-import { ResultsStore } from '../../lib/experiments/store';
+import { readResults, ResultsStore } from '../../lib/experiments/store';
 import type { RunRecord } from '../../lib/experiments/types';
 import { makeRecord } from '../experiments/records';
 import { capture } from './capture';
@@ -98,6 +98,34 @@ describe('rethink-tl CLI', () => {
     } finally {
       fs.rmSync(store, { recursive: true, force: true });
     }
+  });
+
+  it("run --tl-source cxr records DenseNet121's TL cells as unavailable without TorchXRayVision's file, saying how to get it", async () => {
+    const io = capture();
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'rtl-cli-cxr-'));
+    const saved = { RETHINK_CACHE: process.env.RETHINK_CACHE, HOME: process.env.HOME };
+    Object.assign(process.env, { RETHINK_CACHE: path.join(store, 'cache'), HOME: path.join(store, 'home') });
+    try {
+      const args = ['run', 'fig4', '--cells', 'DenseNet121-TL,CBR-Small-RI', '--data', 'synthetic-cxr', '--data-option', 'n=60', '--store', store, '--dry-run'];
+      expect(await main([...args, '--tl-source', 'cxr'])).toBe(EXIT.ok);
+      const records = readResults(store);
+      expect(records.map((r) => [r.cellName, r.status, r.config.pipeline.channels])).toEqual([['DenseNet121-TL (cxr)', 'unavailable', 1]]);
+      expect(records[0]!.reason).toMatch(/TorchXRayVision densenet121-res224-all weights .* not found at .*; run 'rethink-tl weights densenet121 --source cxr'/);
+      expect(await main([...args, '--tl-source', 'radimagenet'])).toBe(EXIT.usage);
+      expect(io.err()).toMatch(/--tl-source <source>' argument 'radimagenet' is invalid\. Allowed choices are imagenet, cxr/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('weights --source names what can be fetched when a model has no such source', async () => {
+    const io = capture();
+    expect(await main(['weights', 'cbr-small', '--source', 'cxr'])).toBe(EXIT.usage);
+    expect(io.err()).toMatch(/no fetchable 'cxr' weights for 'cbr-small' \(fetchable: densenet121, densenet121 --source cxr, resnet50, resnet50-keras\)/);
   });
 
   it('every rethink-tl command line a grid note tells users to type exists, with its options', () => {

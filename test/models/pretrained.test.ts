@@ -75,12 +75,12 @@ describe('Keras ResNet50 failure path', () => {
 
 /** A 1000-class DenseNet121 state dict saved by torch.save (scripts/gen-torch-checkpoints.py). */
 const DENSENET_PTH = fixture('densenet121.fp16.pth');
-const noTorchCache = { useTorchCache: false } as const;
+const noTorchCache = { useLibraryCache: false } as const;
 
 /** A published entry for the fixture, named with its own sha256 prefix as torchvision names its files. */
 function fixtureEntry(build: () => tf.LayersModel = () => densenet121({ numClasses: 1000, inputSize: 32 })): PublishedWeights {
   const file = `densenet121-${sha256OfFile(DENSENET_PTH).slice(0, 8)}.pth`;
-  return { name: 'densenet121', title: 'test fixture', url: `https://example.test/${file}`, file, build };
+  return { name: 'densenet121', title: 'test fixture', url: `https://example.test/${file}`, file, libraryCache: { name: 'no library cache', dir: () => dir }, build };
 }
 
 describe('downloadWeights / downloadTorchvisionWeights', () => {
@@ -171,7 +171,7 @@ describe('downloadWeights / downloadTorchvisionWeights', () => {
     try {
       const cacheDir = path.join(dir, 'empty-cache');
       expect(findTorchvisionWeights('densenet121', { cacheDir })).toBe(placed);
-      expect(findTorchvisionWeights('densenet121', { cacheDir, useTorchCache: false })).toBeNull();
+      expect(findTorchvisionWeights('densenet121', { cacheDir, useLibraryCache: false })).toBeNull();
       await expect(downloadTorchvisionWeights('densenet121', { cacheDir })).rejects.toThrow(
         new RegExp(`${placed.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: sha256 [0-9a-f]{64} does not start with a639ec97`),
       );

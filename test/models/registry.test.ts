@@ -36,7 +36,7 @@ describe('MODELS', () => {
 
   for (const id of ['densenet121', 'resnet50'] as const) {
     it(`${id}: every cut point is a layer of the built network, and deeper cuts keep more parameters`, async () => {
-      const base = await MODELS[id].build({ numClasses: 1000, inputSize: 32, seed: 0, weights: null, paths: {} });
+      const base = await MODELS[id].build({ numClasses: 1000, inputSize: 32, channels: 3, seed: 0, weights: null, paths: {} });
       const kept = TRUNCATIONS.map((level) => {
         const cut = MODELS[id].cuts![level];
         expect(() => base.getLayer(cut)).not.toThrow();

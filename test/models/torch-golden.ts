@@ -35,6 +35,8 @@ export const TORCH_GOLDEN = JSON.parse(
     ordered: { hex: string; keys: string[] };
     refused: Array<{ protocol: number; hex: string; global: string }>;
   };
+  /** 8-bit grey images [n, 1, h, w], numpy's xrv normalisation of each byte value, and the xrv model's logits on them. */
+  xrvPixels: { file: string; pathologies: string[]; shape: number[]; pixels: number[]; table: number[]; logits: Full };
 };
 
 export const fixture = (name: string): string => path.join(TORCH_FIXTURES, name);

@@ -116,6 +116,15 @@ describe('checkpoint object graph', () => {
     expect([...toFloat32(entry)]).toEqual([11, 12]);
   });
 
+  it("reads a module saved by torch < 1.2, whose `_backend` is pickled as a call to thnn's stub", () => {
+    const emptyDict = [...global('collections', 'OrderedDict'), 0x29, 0x52];
+    const backend = [...str('_backend'), ...global('torch.nn.backends.thnn', '_get_thnn_function_backend'), 0x29, 0x52];
+    const state = [0x7d, 0x28, ...['_parameters', '_buffers', '_modules'].flatMap((k) => [...str(k), ...emptyDict]), ...backend, 0x75];
+    const { root } = readTorchObject(legacyFile([0x80, 2, ...global('torchxrayvision.models', 'DenseNet'), 0x29, 0x81, ...state, 0x62, 0x2e]), 'old.pt');
+    expect((root as PyObject).state).toBeInstanceOf(Map);
+    expect(((root as PyObject).state as Map<string, unknown>).get('_backend')).toBeNull();
+  });
+
   it('accepts a module shell and rejects a bare class reference', () => {
     const emptyDict = [...global('collections', 'OrderedDict'), 0x29, 0x52];
     const state = [0x7d, 0x28, ...['_parameters', '_buffers', '_modules'].flatMap((k) => [...str(k), ...emptyDict]), 0x75];

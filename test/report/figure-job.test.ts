@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FIG7 } from '../../lib/experiments/grids';
 import { FigureJobError } from '../../lib/report';
 import { figureJob, jobCells } from '../../lib/report/io/index';
+import { figureReport } from '../../lib/report/io/figure-report';
+import { loadPaperValues } from '../../lib/report/io/paper-values';
 
 // The figure notebooks' data path end to end: a child process plans the grid and reads the (empty) store.
 describe('figureJob', () => {
@@ -53,5 +56,35 @@ describe('figureJob fractions', () => {
     const ladder = await figureJob({ ...base, grid: 'fig6' });
     expect(ladder.fractions.length).toBeGreaterThan(1);
     expect(ladder.fractionNote).toMatch(/^training fractions: .*100% \(/);
+  });
+});
+
+describe('figureReport with another TL source', () => {
+  it("runs the grid from that source, says so in the banner, and draws no ImageNet-TL paper marker beside its bars", async () => {
+    const resultsDir = mkdtempSync(path.join(tmpdir(), 'report-job-cxr-'));
+    // No TorchXRayVision file anywhere the child looks: its caches are empty folders. (Fig. 6 is TL only, so no
+    // cell needs the Keras package from the cache.)
+    const saved = { RETHINK_CACHE: process.env.RETHINK_CACHE, HOME: process.env.HOME };
+    Object.assign(process.env, { RETHINK_CACHE: path.join(resultsDir, 'cache'), HOME: path.join(resultsDir, 'home') });
+    try {
+      const params = { covidRoot: path.join(resultsDir, 'no-covid'), syntheticN: 60, runProfile: 'quick', seeds: 1, runMissing: false, workers: 1, resultsDir };
+      const report = await figureReport('fig6', { ...params, tlSource: 'cxr' });
+      expect(report.job.tlSourceModels).toEqual(['DenseNet121']);
+      const dense = report.cells.filter((c) => c.model === 'DenseNet121');
+      expect(dense.length).toBeGreaterThan(0);
+      expect(dense.every((c) => /TorchXRayVision densenet121-res224-all weights .* not found/.test(c.reason ?? ''))).toBe(true);
+      expect(report.banner).toContain("TL source 'cxr': DenseNet121's TL cells start from TorchXRayVision");
+      const denseTl = (p: { model: string; init: string }): boolean => p.model === 'DenseNet121' && p.init === 'TL';
+      expect(loadPaperValues().some((p) => p.figure === 'fig6' && denseTl(p))).toBe(true);
+      expect(report.paper.some(denseTl)).toBe(false);
+      expect(report.paper.some((p) => p.figure === 'fig6' && p.model === 'CBR-Small' && p.init === 'TL')).toBe(true);
+      expect(fs.existsSync(path.join(resultsDir, 'cache'))).toBe(false); // nothing was fetched
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      fs.rmSync(resultsDir, { recursive: true, force: true });
+    }
   });
 });

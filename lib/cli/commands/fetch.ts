@@ -1,10 +1,10 @@
 /** Commands that bring inputs onto this machine: `prepare` (a dataset) and `weights` (a model's pretrained source). */
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RethinkError } from '../../errors';
 import { verifyPreparedFolder } from '../../data/prepare-covid';
 import { DATASET_IDS, DATASETS, defaultDatasetRoot, isDatasetId } from '../../data/registry';
-import { isModelId, MODEL_IDS, MODELS } from '../../models/registry';
+import { isModelId, MODEL_IDS, pretrainedSource, TL_SOURCES, type ModelId, type TlSource } from '../../models/registry';
 
 /** Datasets with a public source this project can build their folder from. */
 const PREPARABLE = DATASET_IDS.filter((id) => DATASETS[id].prepare !== undefined);
@@ -44,18 +44,33 @@ function addPrepare(program: Command): void {
     });
 }
 
-/** Models whose pretrained source can be fetched (the others need a file only their owner has). */
-const FETCHABLE = MODEL_IDS.filter((id) => MODELS[id].pretrained.imagenet.fetch !== undefined);
+/** Pretrained sources that can be fetched, as `<model> [--source <name>]` (the others need a file only their owner has). */
+const FETCHABLE: Array<{ id: ModelId; source: TlSource; usage: string }> = MODEL_IDS.flatMap((id) =>
+  TL_SOURCES.filter((source) => pretrainedSource(id, source)?.fetch !== undefined).map((source) => ({
+    id,
+    source,
+    usage: source === 'imagenet' ? id : `${id} --source ${source}`,
+  })),
+);
 
 function addWeights(program: Command): void {
   program
     .command('weights')
-    .description(`Fetch and verify a model's pretrained weights into the cache (${FETCHABLE.map((id) => `${id}: ${MODELS[id].pretrained.imagenet.title}`).join('; ')})`)
-    .argument('<model>', FETCHABLE.join(' | '))
-    .option('--cache-dir <dir>', 'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights; torchvision .pth files go to <dir>/hub/checkpoints, and a copy in torch\'s own hub cache is used)')
+    .description(`Fetch and verify a model's pretrained weights into the cache (${FETCHABLE.map((f) => `${f.usage}: ${pretrainedSource(f.id, f.source)!.title}`).join('; ')})`)
+    .argument('<model>', [...new Set(FETCHABLE.map((f) => f.id))].join(' | '))
+    .addOption(new Option('--source <source>', "which of the model's pretrained sources").choices([...TL_SOURCES]).default('imagenet'))
+    .option(
+      '--cache-dir <dir>',
+      'weights cache (default ~/.cache/rethink-tl/weights or $RETHINK_CACHE/weights; .pth/.pt files go to <dir>/hub/checkpoints, and a copy in ' +
+        "torch's own hub cache or TorchXRayVision's ~/.torchxrayvision/models_data is used after checking it)",
+    )
     .action(async (name: string, opts) => {
-      const source = isModelId(name) ? MODELS[name].pretrained.imagenet : undefined;
-      if (!source?.fetch) throw new RethinkError(`weights: no fetchable weights for '${name}' (${FETCHABLE.join(', ')}); others: --weights <model>=<file> on 'run'`);
+      const source = isModelId(name) ? pretrainedSource(name, opts.source as TlSource) : null;
+      if (!source?.fetch) {
+        throw new RethinkError(
+          `weights: no fetchable '${opts.source}' weights for '${name}' (fetchable: ${FETCHABLE.map((f) => f.usage).join(', ')}); others: --weights <model>=<file> on 'run'`,
+        );
+      }
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
       };

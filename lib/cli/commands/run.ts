@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { DATASET_IDS } from '../../data/registry';
 import { summarizeRuns } from '../../experiments/aggregate';
-import { GRIDS } from '../../experiments/grids';
+import { GRIDS, withTlSource } from '../../experiments/grids';
 import { getProfile, PROFILES } from '../../experiments/profiles';
 import { runGrid } from '../../experiments/runner';
 import { readStoreFile, STORE_FILE } from '../../experiments/store';
-import { MODEL_IDS } from '../../models/registry';
+import { MODEL_IDS, TL_SOURCES } from '../../models/registry';
 import { collect, parseDataset, parseGrids, parseWeights, positiveInt, selectCells, workerCount } from '../options';
 import { createProgressView } from '../progress';
 import { statusTable } from '../status-table';
@@ -33,13 +33,18 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
     .option('--threads <n>', 'compute threads per worker (native, wasm; default RETHINK_THREADS or 1)', positiveInt('--threads'))
     .option('--store <dir>', 'results store directory', DEFAULT_STORE)
     .option('--work-dir <dir>', 'where unfinished runs keep their epoch checkpoints (default ~/.cache/rethink-tl/runs)')
-    .option('--weights <name=path>', `pretrained weights by model id (${MODEL_IDS.join(', ')}) or keras-cache=<dir> (repeatable)`, collect, [])
+    .addOption(
+      new Option('--tl-source <source>', "where TL cells start from: imagenet (the paper's) or cxr (TorchXRayVision's chest-X-ray DenseNet121; other models' TL cells are then unavailable)")
+        .choices([...TL_SOURCES]),
+    )
+    .option('--weights <name=path>', `pretrained weights by model id (${MODEL_IDS.join(', ')}), for the grid's TL source, or keras-cache=<dir> (repeatable)`, collect, [])
     .option('--no-retry-failed', 'do not rerun runs whose last attempt failed')
     .option('--dry-run', 'plan and record unavailable cells only (slurm: and print the batch script)')
     .option('--cells <names>', 'only these cells of the grid(s), comma-separated, e.g. ResNet50K-TL,ResNet50K-RI (the same runs as in the whole grid)')
-    .addHelpText('after', `\nProfiles:\n${PROFILE_HELP}\n\nExamples:\n  rethink-tl run fig4+fig6 --data covid-cohen --profile quick --workers 2\n${SLURM_EXAMPLE}`)
+    .addHelpText('after', `\nProfiles:\n${PROFILE_HELP}\n\nExamples:\n  rethink-tl run fig4+fig6 --data covid-cohen --profile quick --workers 2\n  rethink-tl run fig4 --data covid-cohen --tl-source cxr   # TL from chest X-rays\n${SLURM_EXAMPLE}`)
     .action(async (gridArg: string, opts, command: Command) => {
-      const grids = opts.cells !== undefined ? selectCells(parseGrids(gridArg), String(opts.cells).split(',')) : parseGrids(gridArg);
+      const chosen = opts.cells !== undefined ? selectCells(parseGrids(gridArg), String(opts.cells).split(',')) : parseGrids(gridArg);
+      const grids = opts.tlSource ? chosen.map((g) => withTlSource(g, opts.tlSource)) : chosen;
       const dataset = parseDataset(opts.data, opts.root, opts.dataOption);
       const executor = executorChoice(command);
       if (executor.executor === 'slurm') return submitToSlurm({ grids, dataset, slurm: executor.slurm, opts });

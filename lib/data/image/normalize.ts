@@ -15,12 +15,16 @@ export interface NormalizationSpec {
  * - 'imagenet':      RGB, x/255, then (x - [0.485,0.456,0.406]) / [0.229,0.224,0.225]   (torchvision, timm)
  * - 'caffe':         BGR, x - [103.939,116.779,123.68] on the 0..255 scale               (Keras ResNet50)
  * - 'minus-one-one': RGB, x/127.5 - 1                                                     (Keras MobileNet)
+ * - 'xrv':           grey, (2·x/255 - 1)·1024, i.e. [-1024, 1024]                          (TorchXRayVision)
  * - 'unit':          RGB, x/255
+ * 'xrv' is `torchxrayvision.datasets.normalize(img, 255)` written as (x/255 - 0.5) / (1/2048); its weights take
+ * one channel (the grid's pipeline gives them one, see experiments/model-factory.ts `inputChannelsFor`).
  */
 export const NORMALIZATION: Readonly<Record<Normalization, NormalizationSpec>> = {
   imagenet: { channelOrder: 'RGB', divisor: 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
   caffe: { channelOrder: 'BGR', divisor: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1] },
   'minus-one-one': { channelOrder: 'RGB', divisor: 127.5, mean: [1, 1, 1], std: [1, 1, 1] },
+  xrv: { channelOrder: 'RGB', divisor: 255, mean: [0.5, 0.5, 0.5], std: [1 / 2048, 1 / 2048, 1 / 2048] },
   unit: { channelOrder: 'RGB', divisor: 255, mean: [0, 0, 0], std: [1, 1, 1] },
 };
 

@@ -1,10 +1,12 @@
 /**
- * torchvision's ImageNet weights for the paper's models, as torchvision publishes them: the IMAGENET1K_V1
- * `.pth` files at download.pytorch.org, each named with the first 8 hex digits of its sha256, which is checked
- * here as torch.hub checks it. Cached like torch.hub (`<weights cache>/hub/checkpoints/<file>`); a copy in
- * torch's own cache (`$TORCH_HOME/hub/checkpoints`) is used where one exists. Every file is also checked
- * structurally by loading it into our architecture (every key and shape must fit, nothing extra), and its
- * full sha256 is returned for results' provenance.
+ * Published PyTorch weight files this project fetches and checks, and torchvision's ImageNet weights for the
+ * paper's models as torchvision publishes them: the IMAGENET1K_V1 `.pth` files at download.pytorch.org, each
+ * named with the first 8 hex digits of its sha256, which is checked here as torch.hub checks it (files whose
+ * names carry no hash, such as TorchXRayVision's, pin their whole sha256 and size instead: xrv.ts). Cached like
+ * torch.hub (`<weights cache>/hub/checkpoints/<file>`); a copy in the publishing library's own cache (torch's
+ * `$TORCH_HOME/hub/checkpoints`, TorchXRayVision's `~/.torchxrayvision/models_data`) is used where one exists.
+ * Every file is also checked structurally by loading it into our architecture (every key and shape must fit,
+ * nothing extra), and its full sha256 is returned for results' provenance.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +20,8 @@ import { loadTorchvisionWeights } from './torchvision';
 
 export type TorchvisionWeightsName = 'densenet121' | 'resnet50';
 
+const TORCH_HUB_CACHE = { name: "torch's own hub cache", dir: torchHubCheckpointsDir };
+
 /** A published weights file this project can fetch and check. */
 export interface PublishedWeights {
   /** Our name for it, as `rethink-tl weights <name>` and `--weights <name>=` take it. */
@@ -29,6 +33,10 @@ export interface PublishedWeights {
   file: string;
   /** The whole sha256, where it is pinned (files whose names carry no hash prefix). */
   sha256?: string;
+  /** The file's size in bytes, where it is pinned (checked first: an incomplete download says so). */
+  bytes?: number;
+  /** The publishing library's own download cache, where its users already have the file. */
+  libraryCache: { name: string; dir: () => string };
   /** The architecture the file must fit exactly. */
   build: () => tf.LayersModel;
 }
@@ -40,6 +48,7 @@ export const TORCHVISION_WEIGHTS: Record<TorchvisionWeightsName, PublishedWeight
     title: 'torchvision DenseNet121_Weights.IMAGENET1K_V1',
     url: 'https://download.pytorch.org/models/densenet121-a639ec97.pth',
     file: 'densenet121-a639ec97.pth',
+    libraryCache: TORCH_HUB_CACHE,
     build: () => densenet121({ numClasses: 1000 }),
   },
   resnet50: {
@@ -47,6 +56,7 @@ export const TORCHVISION_WEIGHTS: Record<TorchvisionWeightsName, PublishedWeight
     title: 'torchvision ResNet50_Weights.IMAGENET1K_V1',
     url: 'https://download.pytorch.org/models/resnet50-0676ba61.pth',
     file: 'resnet50-0676ba61.pth',
+    libraryCache: TORCH_HUB_CACHE,
     build: () => resnet50({ numClasses: 1000 }),
   },
 };
@@ -54,8 +64,8 @@ export const TORCHVISION_WEIGHTS: Record<TorchvisionWeightsName, PublishedWeight
 export interface DownloadOptions {
   /** Weights cache (default `defaultWeightsCacheDir()`); the file goes to `<cacheDir>/hub/checkpoints`. */
   cacheDir?: string;
-  /** Also look in torch's own hub cache (default true). */
-  useTorchCache?: boolean;
+  /** Also look in the publishing library's own cache (torch's hub cache, TorchXRayVision's; default true). */
+  useLibraryCache?: boolean;
   /** Progress and status lines (default: stderr). */
   log?: (line: string) => void;
   /** Injected for tests; defaults to the global fetch. */
@@ -73,11 +83,11 @@ function published(name: TorchvisionWeightsName): PublishedWeights {
   return p;
 }
 
-type CacheOptions = Pick<DownloadOptions, 'cacheDir' | 'useTorchCache'>;
+type CacheOptions = Pick<DownloadOptions, 'cacheDir' | 'useLibraryCache'>;
 
-/** Where a published file already is: our cache, then torch's; null when neither has it. */
+/** Where a published file already is: our cache, then its library's; null when neither has it. */
 export function findWeights(p: PublishedWeights, opts: CacheOptions = {}): string | null {
-  const dirs = [hubCheckpointsDir(opts.cacheDir), ...(opts.useTorchCache === false ? [] : [torchHubCheckpointsDir()])];
+  const dirs = [hubCheckpointsDir(opts.cacheDir), ...(opts.useLibraryCache === false ? [] : [p.libraryCache.dir()])];
   return dirs.map((d) => path.join(d, p.file)).find((f) => fs.existsSync(f)) ?? null;
 }
 
@@ -88,12 +98,19 @@ export function findTorchvisionWeights(name: TorchvisionWeightsName, opts: Cache
 function offlineHelp(p: PublishedWeights, dir: string): string {
   return (
     `Without internet here: download ${p.url} on a machine that has it and place the file, named ${p.file}, in ` +
-    `${dir} (or in torch's own cache ${torchHubCheckpointsDir()}), or pass --weights ${p.name}=<path to the file>.`
+    `${dir} (or in ${p.libraryCache.name} ${p.libraryCache.dir()}), or pass --weights ${p.name}=<path to the file>.`
   );
 }
 
-/** The sha256 prefix in the published name (or the pinned sha256), then the fit to the architecture. */
+/** The pinned size, the sha256 prefix in the published name (or the pinned sha256), then the fit to the architecture. */
 function verify(p: PublishedWeights, file: string): string {
+  const size = fs.statSync(file).size;
+  if (p.bytes !== undefined && size !== p.bytes) {
+    throw new WeightsError(
+      `${file}: ${size} bytes, but the published ${p.file} has ${p.bytes}: an incomplete download or another file`,
+      { file, expected: p.bytes, actual: size },
+    );
+  }
   const sha = sha256OfFile(file);
   const expected = p.sha256 ?? hashPrefixOf(p.file);
   if (expected !== null && !sha.startsWith(expected)) {

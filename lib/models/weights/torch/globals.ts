@@ -62,6 +62,9 @@ function functions(refuse: Refuse): Record<string, (args: unknown[]) => unknown>
     'builtins.set': ([items]) => new Set(Array.isArray(items) ? items : []),
     'builtins.frozenset': ([items]) => new Set(Array.isArray(items) ? items : []),
     'torch.Size': ([dims]) => (Array.isArray(dims) ? [...dims] : refuse('torch.Size of a non-tuple')),
+    // Modules saved by torch < 1.2 carry `_backend`, pickled as a call to this function; torch keeps it, returning
+    // None, only so that such files load.
+    'torch.nn.backends.thnn._get_thnn_function_backend': () => null,
     'copyreg._reconstructor': ([cls]) => {
       if (!(cls instanceof PyClass)) refuse(`copyreg._reconstructor of a ${describePy(cls)}`);
       return new PyObject(cls);
