@@ -17,6 +17,14 @@ fail() {
   exit 1
 }
 
+force=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    *) fail "unknown option '$arg' (the only option is --force)" ;;
+  esac
+done
+
 command -v g++ >/dev/null 2>&1 || fail "g++ not found (Debian: apt-get install g++)"
 node_include="$(dirname "$(dirname "$(command -v node)")")/include/node"
 [ -f "$node_include/node_api.h" ] || node_include=/usr/include/node
@@ -25,7 +33,7 @@ node_include="$(dirname "$(dirname "$(command -v node)")")/include/node"
   fail "oneDNN headers not found (Debian: apt-get install libdnnl-dev)"
 
 sources=("$src_dir"/*.cc)
-if [ "${1:-}" != "--force" ] && [ -f "$out" ]; then
+if [ "$force" = 0 ] && [ -f "$out" ]; then
   stale=0
   for f in "${sources[@]}" "$src_dir"/*.h "$0"; do [ "$f" -nt "$out" ] && stale=1; done
   [ "$stale" = 0 ] && { echo "build-native: $out is up to date"; exit 0; }

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
-import { randomValues } from './helpers';
-import { bceLoss, tinyCbr, tinyDenseNet, tinyResNetBottleneck } from './models';
+import { bceLoss, makeFixture, tinyCbr, tinyDenseNet, tinyResNetBottleneck, type Fixture } from './models';
 
 interface StepResult {
   loss: number;
@@ -12,15 +11,6 @@ interface StepResult {
   statsAfter: Float32Array[];
 }
 
-interface Fixture {
-  name: string;
-  model: tf.LayersModel;
-  initial: Float32Array[];
-  x: Float32Array;
-  y: Float32Array;
-  xShape: number[];
-  yShape: number[];
-}
 
 function maxAbs(v: Float32Array): number {
   let m = 0;
@@ -39,22 +29,6 @@ function expectClose(got: Float32Array[], ref: Float32Array[], names: string[], 
   });
 }
 
-function makeFixture(name: string, build: () => tf.LayersModel, seed: number): Fixture {
-  const model = build();
-  const [, h, w, c] = model.inputs[0].shape as number[];
-  const classes = (model.outputs[0].shape as number[])[1];
-  const batch = 3;
-  const y = randomValues(batch * classes, seed + 1).map((v) => (v > 0 ? 1 : 0));
-  return {
-    name,
-    model,
-    initial: model.getWeights().map((t) => t.dataSync().slice() as Float32Array),
-    x: randomValues(batch * h * w * c, seed),
-    y,
-    xShape: [batch, h, w, c],
-    yShape: [batch, classes],
-  };
-}
 
 /** One training step from the fixture's initial weights: forward, backward, SGD update. */
 function trainingStep(f: Fixture): StepResult {
@@ -83,9 +57,9 @@ describe('one training step on wasm (project kernels) equals the cpu backend (st
     // The reference runs on cpu BEFORE the wasm kernels and gradients are registered (the gradient registry
     // and the engine patch are process-global), so it is stock tfjs end to end.
     await tf.setBackend('cpu');
-    fixtures.push(makeFixture('CBR', () => tinyCbr(), 1));
-    fixtures.push(makeFixture('DenseNet block', () => tinyDenseNet(), 2));
-    fixtures.push(makeFixture('ResNet bottleneck', () => tinyResNetBottleneck(), 3));
+    fixtures.push(makeFixture('CBR', () => tinyCbr(), 1, 3));
+    fixtures.push(makeFixture('DenseNet block', () => tinyDenseNet(), 2, 3));
+    fixtures.push(makeFixture('ResNet bottleneck', () => tinyResNetBottleneck(), 3, 3));
     for (const f of fixtures) reference.set(f.name, trainingStep(f));
     const info = await initBackend({ backend: 'wasm' });
     expect(info.backend).toBe('wasm');

@@ -6,6 +6,7 @@
  * projection). Heads output logits; the loss is sigmoid cross-entropy (BCE with logits).
  */
 import * as tf from '@tensorflow/tfjs';
+import { randomValues } from './helpers';
 
 type Sym = tf.SymbolicTensor;
 
@@ -72,4 +73,30 @@ export function tinyResNetBottleneck(size = 15, classes = 3): tf.LayersModel {
 
 export function bceLoss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
   return tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+}
+
+/** A model with its initial weights and one seeded batch (inputs and 0/1 labels), to train from the same start twice. */
+export interface Fixture {
+  name: string;
+  model: tf.LayersModel;
+  initial: Float32Array[];
+  x: Float32Array;
+  y: Float32Array;
+  xShape: number[];
+  yShape: number[];
+}
+
+export function makeFixture(name: string, build: () => tf.LayersModel, seed: number, batch: number): Fixture {
+  const model = build();
+  const [, h, w, c] = model.inputs[0].shape as number[];
+  const classes = (model.outputs[0].shape as number[])[1];
+  return {
+    name,
+    model,
+    initial: model.getWeights().map((t) => Float32Array.from(t.dataSync() as Float32Array)),
+    x: randomValues(batch * h * w * c, seed),
+    y: randomValues(batch * classes, seed + 1).map((v) => (v > 0 ? 1 : 0)),
+    xShape: [batch, h, w, c],
+    yShape: [batch, classes],
+  };
 }

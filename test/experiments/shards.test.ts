@@ -43,7 +43,7 @@ function record(fraction: number, status: RunRecord['status'] = 'ok', finishedAt
     wallSeconds: 60,
     ...(status === 'failed'
       ? { error: { name: 'Error', message: 'out of memory' } }
-      : { test: [{ label: 'opacity', auroc: 0.8, auprc: 0.6, positives: 10, negatives: 30 }] }),
+      : { test: [{ label: 'opacity', auroc: 0.8, auprc: 0.6, ap: 0.6, positives: 10, negatives: 30, aurocCI: null, auprcCI: null }] }),
   };
 }
 

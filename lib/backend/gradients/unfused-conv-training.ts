@@ -23,7 +23,9 @@ let stock: FusedConv2d | null = null;
  */
 function conv2dBiasOp(args: FusedArgs): tf.Tensor | null {
   const { x, filter, bias } = args;
-  const plain = (args.dilations == null || args.dilations === 1) && (args.dataFormat == null || args.dataFormat === 'NHWC');
+  // tfjs-layers passes dilations as [1, 1].
+  const dilations = args.dilations == null ? [1] : Array.isArray(args.dilations) ? args.dilations : [args.dilations];
+  const plain = dilations.every((d) => d === 1) && (args.dataFormat == null || args.dataFormat === 'NHWC');
   if (bias == null || !plain || tf.getKernel(CONV2D_BIAS, tf.getBackend()) == null) return null;
   if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || !(bias instanceof tf.Tensor) || x.rank !== 4) return null;
   const attrs = { strides: args.strides, pad: args.pad, dimRoundingMode: args.dimRoundingMode } as unknown as tf.NamedAttrMap;

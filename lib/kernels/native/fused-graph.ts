@@ -6,6 +6,8 @@
  *    PyTorch's in-place ReLU achieves);
  *  - ZeroPadding2D -> Conv2D ('valid'), when the conv is the padding's only consumer: one conv with explicit
  *    padding (no padded copy kept for backprop, no pad pass forward, no slice pass backward).
+ * And an Add layer of two same-shape inputs (a residual connection) keeps neither input for backprop
+ * (RethinkSameShapeAdd): tfjs's Add gradient keeps them only to read their shapes.
  * Everything else runs exactly as tfjs-layers' own executor runs it (layer.apply in topological order). The
  * results are the same ops' results: relu(bn(x)) and conv(pad(x)) computed together.
  *
@@ -16,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormReluTraining } from '../../backend/gradients/batchnorm-training';
 import { BACKEND_NAME } from './kernels/common';
+import { SAME_SHAPE_ADD } from './kernels/elementwise';
 
 type Sym = tfl.SymbolicTensor;
 type Kwargs = Record<string, unknown>;
@@ -109,6 +112,11 @@ function paddedConv(convLayer: tfl.layers.Layer, padLayer: tfl.layers.Layer, x: 
   return conv.activation != null ? conv.activation.apply(y) : y;
 }
 
+function sameShapeAdd(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+  if (!tf.util.arraysEqual(a.shape, b.shape) || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  return tf.engine().runKernel(SAME_SHAPE_ADD, { a, b }) as tf.Tensor;
+}
+
 function run(model: tfl.LayersModel, plan: Plan, inputs: tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
   const values = new Map<Sym, tf.Tensor>();
   model.inputs.forEach((s, i) => values.set(s, inputs[i]));
@@ -124,6 +132,8 @@ function run(model: tfl.LayersModel, plan: Plan, inputs: tf.Tensor[], kwargs: Kw
       value = batchNormReluTraining(step.bn.sourceLayer, valueOf(step.bn.inputs[0]));
     } else if (step.kind === 'pad-conv') {
       value = paddedConv(s.sourceLayer, step.pad.sourceLayer, valueOf(step.pad.inputs[0]));
+    } else if (s.sourceLayer.getClassName() === 'Add' && s.inputs.length === 2) {
+      value = sameShapeAdd(valueOf(s.inputs[0]), valueOf(s.inputs[1]));
     }
     // A fusion that does not apply at run time (say, a BN layer configured otherwise) runs the layers themselves.
     if (value == null) value = applyLayer(s);
@@ -132,6 +142,18 @@ function run(model: tfl.LayersModel, plan: Plan, inputs: tf.Tensor[], kwargs: Kw
   }
   for (const s of plan.order) if (plan.steps.get(s)?.kind !== 'skip' && !values.has(s)) produce(s);
   return model.outputs.map(valueOf);
+}
+
+/** The fusions the executor makes for `model`, as [producer layer, consumer layer] names (for tests and audits). */
+export function plannedFusions(model: tfl.LayersModel): Array<{ kind: 'bn-relu' | 'pad-conv'; layers: [string, string] }> {
+  const plan = makePlan(model);
+  if (plan == null) return [];
+  const out: Array<{ kind: 'bn-relu' | 'pad-conv'; layers: [string, string] }> = [];
+  for (const [s, step] of plan.steps) {
+    if (step.kind === 'bn-relu') out.push({ kind: step.kind, layers: [step.bn.sourceLayer.name, s.sourceLayer.name] });
+    if (step.kind === 'pad-conv') out.push({ kind: step.kind, layers: [step.pad.sourceLayer.name, s.sourceLayer.name] });
+  }
+  return out;
 }
 
 const plans = new WeakMap<tfl.LayersModel, Plan | null>();

@@ -4,12 +4,13 @@
  *  - Relu: saves its output instead of its input (y > 0 exactly where x > 0), so a ReLU after a residual add keeps
  *    no extra copy for backprop (the output is kept anyway by the layer it feeds, as PyTorch's in-place ReLU
  *    does); and on native, dy where y > 0 in one pass instead of Step, Cast and Multiply (three passes).
- * And the gradient of the native-only RethinkConv2DBias kernel: dx, dW and db, each computed only when asked.
+ * And the gradients of the native-only kernels: RethinkConv2DBias (dx, dW and db, each computed only when
+ * asked) and RethinkSameShapeAdd (dy for both inputs, keeping neither).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import { CONV2D_BIAS } from './kernels/conv';
-import { RELU_GRAD } from './kernels/elementwise';
+import { RELU_GRAD, SAME_SHAPE_ADD } from './kernels/elementwise';
 
 function hasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) != null;
@@ -55,5 +56,6 @@ export function installNativeGradients(): void {
   };
   tf.registerGradient(relu);
   tf.registerGradient(conv2dBiasGrad);
+  tf.registerGradient({ kernelName: SAME_SHAPE_ADD, gradFunc: (dy: Tensor | Tensor[]) => ({ a: () => dy as Tensor, b: () => dy as Tensor }) });
   installed = true;
 }

@@ -7,8 +7,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { TorchAdam } from '../../../lib/train/adam';
-import { randomTensor, randomValues, relMaxError } from '../../backend/helpers';
-import { bceLoss, tinyCbr, tinyDenseNet, tinyResNetBottleneck } from '../../backend/models';
+import { randomTensor, relMaxError } from '../../backend/helpers';
+import { bceLoss, makeFixture, tinyCbr, tinyDenseNet, tinyResNetBottleneck, type Fixture } from '../../backend/models';
 import { describeNative, useNative } from './helpers';
 
 /** One BN layer: training-mode output, dx, dγ, dβ, moving statistics, then an inference-mode output. */
@@ -34,31 +34,7 @@ function bnLayerRun(): Float32Array[] {
   return values;
 }
 
-interface Fixture {
-  name: string;
-  model: tf.LayersModel;
-  initial: Float32Array[];
-  x: Float32Array;
-  y: Float32Array;
-  xShape: number[];
-  yShape: number[];
-}
 
-function makeFixture(name: string, build: () => tf.LayersModel, seed: number): Fixture {
-  const model = build();
-  const [, h, w, c] = model.inputs[0].shape as number[];
-  const classes = (model.outputs[0].shape as number[])[1];
-  const batch = 4;
-  return {
-    name,
-    model,
-    initial: model.getWeights().map((t) => Float32Array.from(t.dataSync() as Float32Array)),
-    x: randomValues(batch * h * w * c, seed),
-    y: randomValues(batch * classes, seed + 1).map((v) => (v > 0 ? 1 : 0)),
-    xShape: [batch, h, w, c],
-    yShape: [batch, classes],
-  };
-}
 
 const LEARNING_RATE = 1e-3;
 const STEPS = 3;
@@ -128,9 +104,9 @@ describeNative('training on native equals stock tfjs on cpu', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     bnReference = bnLayerRun();
-    fixtures.push(makeFixture('CBR', () => tinyCbr(), 1));
-    fixtures.push(makeFixture('DenseNet block', () => tinyDenseNet(), 2));
-    fixtures.push(makeFixture('ResNet bottleneck', () => tinyResNetBottleneck(), 3));
+    fixtures.push(makeFixture('CBR', () => tinyCbr(), 1, 4));
+    fixtures.push(makeFixture('DenseNet block', () => tinyDenseNet(), 2, 4));
+    fixtures.push(makeFixture('ResNet bottleneck', () => tinyResNetBottleneck(), 3, 4));
     for (const f of fixtures) reference.set(f.name, adamSteps(f));
     await useNative();
   });

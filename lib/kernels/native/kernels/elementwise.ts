@@ -11,6 +11,12 @@ import { attr, input, isF32, MIN_NATIVE_ELEMENTS, nativeKernel, sizeOf } from '.
 
 export const RELU_GRAD = 'RethinkReluGrad';
 
+/**
+ * a + b of one shape (a residual connection), whose gradient (../gradients.ts) is dy for both without keeping
+ * a or b: tfjs's Add keeps both inputs alive until the backward pass only to read their shapes.
+ */
+export const SAME_SHAPE_ADD = 'RethinkSameShapeAdd';
+
 /** Codes of lib/kernels/native/src/eltwise.cc unaryOp(). */
 const UNARY: Record<string, number> = {
   Relu: 0,
@@ -60,6 +66,14 @@ function binaryKernel(name: string, code: number) {
   });
 }
 
+const sameShapeAdd = nativeKernel(SAME_SHAPE_ADD, (args, be, addon) => {
+  const a = input(args, 'a');
+  const b = input(args, 'b');
+  const out = be.output(a.shape);
+  addon.binary(be.f32(a), be.f32(b), out.values, broadcastShapes(a.shape, b.shape, a.shape), BINARY['Add']);
+  return out.info;
+});
+
 const reluGrad = nativeKernel(RELU_GRAD, (args, be, addon) => {
   const dy = input(args, 'dy');
   const x = input(args, 'x');
@@ -94,6 +108,7 @@ export const elementwiseKernels = [
   ...Object.entries(UNARY).map(([name, code]) => unaryKernel(name, code)),
   ...Object.entries(BINARY).map(([name, code]) => binaryKernel(name, code)),
   reluGrad,
+  sameShapeAdd,
   fill,
   likeKernel('ZerosLike', 0),
   likeKernel('OnesLike', 1),

@@ -1,5 +1,6 @@
 /** MaxPool, AvgPool and their gradients on NHWC (geometry from tfjs's computePool2DInfo). */
 import { backend_util } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../addon';
 import { attr, input, isF32, nativeKernel, sizeOf, type KernelArgs } from './common';
 
 type Pad = Parameters<typeof backend_util.computePool2DInfo>[4];
@@ -40,26 +41,21 @@ function forward(kernelName: string, isMax: number) {
   });
 }
 
-const maxPoolGrad = nativeKernel('MaxPoolGrad', (args, be, addon) => {
-  const dy = input(args, 'dy');
-  const x = input(args, 'input');
-  if (!isF32(dy, x)) return null;
-  const g = poolGeometry(args, x.shape);
-  if (g == null) return null;
-  const out = be.output(x.shape);
-  addon.maxPool2dBackward(be.f32(dy), be.f32(x), out.values, g.geometry);
-  return out.info;
-});
+/** MaxPoolGrad (dy, input, output) and AvgPoolGrad (dy, input): dx has the input's shape. */
+function gradient(kernelName: string, run: (addon: NativeAddon, dy: Float32Array, x: Float32Array, dx: Float32Array, g: Int32Array) => void) {
+  return nativeKernel(kernelName, (args, be, addon) => {
+    const dy = input(args, 'dy');
+    const x = input(args, 'input');
+    if (!isF32(dy, x)) return null;
+    const g = poolGeometry(args, x.shape);
+    if (g == null) return null;
+    const out = be.output(x.shape);
+    run(addon, be.f32(dy), be.f32(x), out.values, g.geometry);
+    return out.info;
+  });
+}
 
-const avgPoolGrad = nativeKernel('AvgPoolGrad', (args, be, addon) => {
-  const dy = input(args, 'dy');
-  const x = input(args, 'input');
-  if (!isF32(dy, x)) return null;
-  const g = poolGeometry(args, x.shape);
-  if (g == null) return null;
-  const out = be.output(x.shape);
-  addon.avgPool2dBackward(be.f32(dy), out.values, g.geometry);
-  return out.info;
-});
+const maxPoolGrad = gradient('MaxPoolGrad', (addon, dy, x, dx, g) => addon.maxPool2dBackward(dy, x, dx, g));
+const avgPoolGrad = gradient('AvgPoolGrad', (addon, dy, _x, dx, g) => addon.avgPool2dBackward(dy, dx, g));
 
 export const poolingKernels = [forward('MaxPool', 1), forward('AvgPool', 0), maxPoolGrad, avgPoolGrad];

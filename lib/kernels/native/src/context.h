@@ -55,16 +55,21 @@ inline std::string key(const char* op, const std::vector<int64_t>& values) {
 /**
  * Primitives (and whatever else an op keeps per shape, e.g. reorder buffers) built once per shape.
  * Creation is the expensive part of oneDNN (it JIT-compiles kernels); execution reuses them. The cache is
- * per thread count because oneDNN picks blockings for the threads it will run with.
+ * per thread count because oneDNN picks blockings for the threads it will run with. A long-lived worker that
+ * trains many models at many batch sizes would grow it without end, so past kMaxEntries it starts over (a
+ * training step of any of the paper's models needs a few hundred).
  */
 template <typename Entry>
 class ShapeCache {
  public:
+  static constexpr size_t kMaxEntries = 4096;
+
   template <typename Make>
   Entry& get(const std::string& k, Make make) {
     std::string full = k + "@t" + std::to_string(threads());
     auto it = map_.find(full);
     if (it != map_.end()) return *it->second;
+    if (map_.size() >= kMaxEntries) map_.clear();
     auto entry = std::make_unique<Entry>(make());
     Entry& ref = *entry;
     map_.emplace(std::move(full), std::move(entry));

@@ -22,6 +22,9 @@ struct ConvGeometry {
   }
 
   std::vector<int64_t> values() const { return {n, h, w, c, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr}; }
+  size_t srcSize() const { return n * h * w * c; }
+  size_t dstSize() const { return n * oh * ow * oc; }
+  size_t weightsSize() const { return kh * kw * c * oc; }
   memory::desc src() const { return f32Desc({n, c, h, w}, tag::nhwc); }
   memory::desc dst() const { return f32Desc({n, oc, oh, ow}, tag::nhwc); }
   memory::desc userWeights() const { return f32Desc({oc, c, kh, kw}, tag::hwio); }
@@ -74,9 +77,9 @@ void conv2dForward(Call& call) {
   auto x = call.f32(0), w = call.f32(1), y = call.f32(3);
   auto bias = call.f32OrNull(2);
   bool relu = call.number(5) != 0;
-  expectSize(x, g.n * g.h * g.w * g.c, call.name(), "x");
-  expectSize(w, g.kh * g.kw * g.c * g.oc, call.name(), "filter");
-  expectSize(y, g.n * g.oh * g.ow * g.oc, call.name(), "y");
+  expectSize(x, g.srcSize(), call.name(), "x");
+  expectSize(w, g.weightsSize(), call.name(), "filter");
+  expectSize(y, g.dstSize(), call.name(), "y");
   if (bias.data) expectSize(bias, g.oc, call.name(), "bias");
   std::vector<int64_t> k = g.values();
   k.push_back(bias.data != nullptr);
@@ -106,9 +109,9 @@ void conv2dForward(Call& call) {
 void conv2dBackwardData(Call& call) {
   auto g = ConvGeometry::read(call, 3);
   auto dy = call.f32(0), w = call.f32(1), dx = call.f32(2);
-  expectSize(dy, g.n * g.oh * g.ow * g.oc, call.name(), "dy");
-  expectSize(w, g.kh * g.kw * g.c * g.oc, call.name(), "filter");
-  expectSize(dx, g.n * g.h * g.w * g.c, call.name(), "dx");
+  expectSize(dy, g.dstSize(), call.name(), "dy");
+  expectSize(w, g.weightsSize(), call.name(), "filter");
+  expectSize(dx, g.srcSize(), call.name(), "dx");
   auto& e = backwardDataCache.get(key("conv_bwd_data", g.values()), [&] {
     convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(),
                                       g.dilations(), g.padL(), g.padR());
@@ -128,9 +131,9 @@ void conv2dBackwardWeights(Call& call) {
   auto g = ConvGeometry::read(call, 4);
   auto x = call.f32(0), dy = call.f32(1), dw = call.f32(2);
   auto dbias = call.f32OrNull(3);
-  expectSize(x, g.n * g.h * g.w * g.c, call.name(), "x");
-  expectSize(dy, g.n * g.oh * g.ow * g.oc, call.name(), "dy");
-  expectSize(dw, g.kh * g.kw * g.c * g.oc, call.name(), "dw");
+  expectSize(x, g.srcSize(), call.name(), "x");
+  expectSize(dy, g.dstSize(), call.name(), "dy");
+  expectSize(dw, g.weightsSize(), call.name(), "dw");
   if (dbias.data) expectSize(dbias, g.oc, call.name(), "dbias");
   std::vector<int64_t> k = g.values();
   k.push_back(dbias.data != nullptr);

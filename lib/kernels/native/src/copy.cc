@@ -42,8 +42,45 @@ void forEachRow(const std::vector<int64_t>& shape, int64_t bytes, F f) {
   }
 }
 
-void checkRank(int r, const char* name) {
-  if (r < 1 || r > 8) throw ArgError(std::string(name) + ": rank must be 1..8");
+/** Argument i as [rank, v_0 ..., v_1 ..., ...]: `count` vectors of `rank` values each. */
+std::vector<std::vector<int64_t>> rankedVectors(const Call& call, size_t i, int count) {
+  auto p = call.i32(i);
+  const int r = p.size > 0 ? p.data[0] : 0;
+  if (r < 1 || r > 8) throw ArgError(std::string(call.name()) + ": rank must be 1..8");
+  expectSize(p, 1 + count * r, call.name(), "the shape vector");
+  std::vector<std::vector<int64_t>> out;
+  for (int v = 0; v < count; v++) out.push_back(readInts(p, 1 + v * r, r));
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+/**
+ * The data movement of concat and split: `whole` is [outer, Σ widths], `pieces[i]` is [outer, widths[i]].
+ * Concat copies the pieces into the whole (`intoWhole`), split the whole into the pieces.
+ */
+void joinCopy(const Call& call, std::vector<Span<float>>& pieces, Span<float> whole, const Span<int32_t>& p, bool intoWhole) {
+  expectSize(p, 1 + pieces.size(), call.name(), "the shape vector");
+  const int64_t outer = p.data[0];
+  int64_t total = 0;
+  for (size_t i = 0; i < pieces.size(); i++) {
+    expectSize(pieces[i], outer * p.data[1 + i], call.name(), intoWhole ? "an input" : "an output");
+    total += p.data[1 + i];
+  }
+  expectSize(whole, outer * total, call.name(), intoWhole ? "out" : "x");
+#pragma omp parallel for schedule(static) if (outer * total * 4 > kParallelBytes)
+  for (int64_t o = 0; o < outer; o++) {
+    float* row = whole.data + o * total;
+    for (size_t i = 0; i < pieces.size(); i++) {
+      const int64_t w = p.data[1 + i];
+      float* piece = pieces[i].data + o * w;
+      if (intoWhole) std::memcpy(row, piece, sizeof(float) * w);
+      else std::memcpy(piece, row, sizeof(float) * w);
+      row += w;
+    }
+  }
 }
 
 }  // namespace
@@ -51,59 +88,21 @@ void checkRank(int r, const char* name) {
 // concat(inputs[], out, [outer, inner_0, inner_1, ...])
 void concat(Call& call) {
   auto inputs = call.f32List(0);
-  auto out = call.f32(1);
-  auto p = call.i32(2);
-  expectSize(p, 1 + inputs.size(), call.name(), "the shape vector");
-  const int64_t outer = p.data[0];
-  int64_t total = 0;
-  for (size_t i = 0; i < inputs.size(); i++) {
-    expectSize(inputs[i], outer * p.data[1 + i], call.name(), "an input");
-    total += p.data[1 + i];
-  }
-  expectSize(out, outer * total, call.name(), "out");
-#pragma omp parallel for schedule(static) if (outer * total * 4 > kParallelBytes)
-  for (int64_t o = 0; o < outer; o++) {
-    float* dst = out.data + o * total;
-    for (size_t i = 0; i < inputs.size(); i++) {
-      const int64_t w = p.data[1 + i];
-      std::memcpy(dst, inputs[i].data + o * w, sizeof(float) * w);
-      dst += w;
-    }
-  }
+  joinCopy(call, inputs, call.f32(1), call.i32(2), true);
 }
 
 // split(x, outputs[], [outer, inner_0, inner_1, ...])
 void split(Call& call) {
-  auto x = call.f32(0);
   auto outputs = call.f32List(1);
-  auto p = call.i32(2);
-  expectSize(p, 1 + outputs.size(), call.name(), "the shape vector");
-  const int64_t outer = p.data[0];
-  int64_t total = 0;
-  for (size_t i = 0; i < outputs.size(); i++) {
-    expectSize(outputs[i], outer * p.data[1 + i], call.name(), "an output");
-    total += p.data[1 + i];
-  }
-  expectSize(x, outer * total, call.name(), "x");
-#pragma omp parallel for schedule(static) if (outer * total * 4 > kParallelBytes)
-  for (int64_t o = 0; o < outer; o++) {
-    const float* src = x.data + o * total;
-    for (size_t i = 0; i < outputs.size(); i++) {
-      const int64_t w = p.data[1 + i];
-      std::memcpy(outputs[i].data + o * w, src, sizeof(float) * w);
-      src += w;
-    }
-  }
+  joinCopy(call, outputs, call.f32(0), call.i32(2), false);
 }
 
 // slice(x, out, [rank, xShape..., begin..., size...])
 void slice(Call& call) {
   auto x = call.f32(0), out = call.f32(1);
-  auto p = call.i32(2);
-  const int r = p.size > 0 ? p.data[0] : 0;
-  checkRank(r, call.name());
-  expectSize(p, 1 + 3 * r, call.name(), "the shape vector");
-  auto xs = readInts(p, 1, r), begin = readInts(p, 1 + r, r), size = readInts(p, 1 + 2 * r, r);
+  auto v = rankedVectors(call, 2, 3);
+  const auto &xs = v[0], &begin = v[1], &size = v[2];
+  const int r = static_cast<int>(xs.size());
   expectSize(x, product(xs), call.name(), "x");
   expectSize(out, product(size), call.name(), "out");
   for (int d = 0; d < r; d++) {
@@ -123,12 +122,10 @@ void slice(Call& call) {
 // pad(x, out, [rank, xShape..., before..., after...], value)
 void pad(Call& call) {
   auto x = call.f32(0), out = call.f32(1);
-  auto p = call.i32(2);
   const float value = static_cast<float>(call.number(3));
-  const int r = p.size > 0 ? p.data[0] : 0;
-  checkRank(r, call.name());
-  expectSize(p, 1 + 3 * r, call.name(), "the shape vector");
-  auto xs = readInts(p, 1, r), before = readInts(p, 1 + r, r), after = readInts(p, 1 + 2 * r, r);
+  auto v = rankedVectors(call, 2, 3);
+  const auto &xs = v[0], &before = v[1], &after = v[2];
+  const int r = static_cast<int>(xs.size());
   std::vector<int64_t> os(r);
   for (int d = 0; d < r; d++) {
     if (before[d] < 0 || after[d] < 0) throw ArgError("pad: negative padding");
@@ -160,11 +157,9 @@ void pad(Call& call) {
 // transpose(x, out, [rank, xShape..., perm...]): out axis d is x axis perm[d].
 void transpose(Call& call) {
   auto x = call.f32(0), out = call.f32(1);
-  auto p = call.i32(2);
-  const int r = p.size > 0 ? p.data[0] : 0;
-  checkRank(r, call.name());
-  expectSize(p, 1 + 2 * r, call.name(), "the shape vector");
-  auto xs = readInts(p, 1, r), perm = readInts(p, 1 + r, r);
+  auto v = rankedVectors(call, 2, 2);
+  const auto &xs = v[0], &perm = v[1];
+  const int r = static_cast<int>(xs.size());
   expectSize(x, product(xs), call.name(), "x");
   expectSize(out, product(xs), call.name(), "out");
   if (out.size == 0) return;
