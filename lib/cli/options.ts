@@ -146,3 +146,14 @@ export function positiveInt(name: string): (value: string) => number {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** `--fractions 0.01,0.05`: training fractions in (0, 1]. */
+export function fractionList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) throw new ConfigError('--fractions: give at least one fraction, e.g. 0.01,0.05', { field: 'fractions' });
+  return parts.map((p) => {
+    const f = Number(p);
+    if (!Number.isFinite(f) || f <= 0 || f > 1) throw new ConfigError(`--fractions: '${p}' is not a fraction in (0, 1]`, { field: 'fractions' });
+    return f;
+  });
+}

@@ -23,6 +23,11 @@ export interface PlanOptions {
   /** Explicit seeds, or a count n meaning seeds 0..n-1 (default: the profile's count). */
   seeds?: number[] | number;
   weights?: WeightsPaths;
+  /**
+   * Only the runs at these training fractions (e.g. the data-poor end first). The runs keep their grid's whole
+   * ladder in their configuration, so they are the same runs, with the same hashes, as in the whole grid.
+   */
+  fractions?: number[];
   /** Directory for unfinished runs' training state. */
   workDir: string;
 }
@@ -45,6 +50,19 @@ export function seedList(seeds: number[] | number | undefined, profile: ProfileS
   const n = seeds ?? profile.seeds;
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`seeds must be a positive integer, got ${n}`, { field: 'seeds' });
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The runs at the fractions asked for; a fraction that no grid's ladder has is an error naming the ladder. */
+function onlyFractions(runs: RunSpec[], fractions: number[] | undefined): RunSpec[] {
+  if (fractions === undefined) return runs;
+  const ladder = [...new Set(runs.map((r) => r.config.fraction))].sort((a, b) => a - b);
+  const missing = fractions.filter((f) => !ladder.includes(f));
+  if (missing.length > 0) {
+    throw new ConfigError(`fractions ${missing.join(', ')} are not training fractions of this plan (its fractions: ${ladder.join(', ')})`, {
+      field: 'fractions',
+    });
+  }
+  return runs.filter((r) => fractions.includes(r.config.fraction));
 }
 
 export async function planRuns(options: PlanOptions): Promise<Plan> {
@@ -86,7 +104,7 @@ export async function planRuns(options: PlanOptions): Promise<Plan> {
       }
     }
   }
-  const all = [...runs.values()];
+  const all = onlyFractions([...runs.values()], options.fractions);
   return {
     runs: all.filter((r) => !reasons.has(r.configHash)),
     unavailable: all.filter((r) => reasons.has(r.configHash)).map((spec) => ({ spec, reason: reasons.get(spec.configHash)! })),

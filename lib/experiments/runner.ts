@@ -27,6 +27,8 @@ export interface RunGridOptions {
   dataset: DatasetRef;
   profile: ProfileSpec;
   seeds?: number[] | number;
+  /** Only the runs at these training fractions (same runs as in the whole grid; see PlanOptions.fractions). */
+  fractions?: number[];
   /** Worker processes; 0 runs in this process (notebooks, tests). Default 1. */
   workers?: number;
   storeDir: string;
@@ -106,6 +108,7 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
       profile: options.profile,
       ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
       ...(options.weights ? { weights: options.weights } : {}),
+      ...(options.fractions ? { fractions: options.fractions } : {}),
       workDir,
     });
     if (watch.reason) throw interruptedError(watch.reason, [], 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDataset, parseGrids, selectCells, workerCount } from '../../lib/cli/options';
+import { fractionList, parseDataset, parseGrids, selectCells, workerCount } from '../../lib/cli/options';
 import { loadDataset } from '../../lib/data/registry';
 import { planRuns } from '../../lib/experiments/plan';
 import { getProfile } from '../../lib/experiments/profiles';
@@ -80,5 +80,35 @@ describe('--cells', () => {
     const picked = hashes(some, ['ResNet50K-TL', 'CBR-Small-RI']);
     expect(picked).toHaveLength(2 * 2 * whole.fractions.fractions.length);
     expect(picked).toEqual(hashes(whole, ['ResNet50K-TL', 'CBR-Small-RI']));
+  });
+});
+
+describe('--fractions', () => {
+  it('reads a comma-separated list and names a value outside (0, 1]', () => {
+    expect(fractionList('0.01, 0.05')).toEqual([0.01, 0.05]);
+    expect(() => fractionList('0.5,1.5')).toThrow(/'1.5' is not a fraction in \(0, 1\]/);
+    expect(() => fractionList('a')).toThrow(ConfigError);
+    expect(() => fractionList(',')).toThrow(/at least one fraction/);
+  });
+
+  it('plans only those fractions, as the same runs (hashes) the whole grid plans, and names a fraction not planned', async () => {
+    const common = {
+      dataset: { id: 'synthetic-cxr', options: { n: 80 } },
+      profile: getProfile('quick'),
+      seeds: 1,
+      grids: parseGrids('fig4'),
+      workDir: path.join(os.tmpdir(), 'rethink-fractions-test'),
+    };
+    const whole = await planRuns(common);
+    const ladder = whole.fractions.fractions;
+    const smallest = ladder[0]!;
+    const some = await planRuns({ ...common, fractions: [smallest] });
+    const all = (plan: typeof whole) => [...plan.runs, ...plan.unavailable.map((u) => u.spec)];
+    expect(all(some).length).toBeGreaterThan(0);
+    expect(all(some).every((r) => r.config.fraction === smallest)).toBe(true);
+    expect(all(some).map((r) => r.configHash).sort()).toEqual(
+      all(whole).filter((r) => r.config.fraction === smallest).map((r) => r.configHash).sort(),
+    );
+    await expect(planRuns({ ...common, fractions: [0.33] })).rejects.toThrow(/fractions 0.33 are not training fractions of this plan \(its fractions: /);
   });
 });

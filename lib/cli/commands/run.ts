@@ -8,7 +8,7 @@ import { getProfile, PROFILES } from '../../experiments/profiles';
 import { runGrid } from '../../experiments/runner';
 import { readStoreFile, STORE_FILE } from '../../experiments/store';
 import { MODEL_IDS, TL_SOURCES } from '../../models/registry';
-import { collect, parseDataset, parseGrids, parseWeights, positiveInt, selectCells, workerCount } from '../options';
+import { collect, fractionList, parseDataset, parseGrids, parseWeights, positiveInt, selectCells, workerCount } from '../options';
 import { createProgressView } from '../progress';
 import { statusTable } from '../status-table';
 import { DEFAULT_STORE, EXIT, type Outcome } from './common';
@@ -41,6 +41,7 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
     .option('--no-retry-failed', 'do not rerun runs whose last attempt failed')
     .option('--dry-run', 'plan and record unavailable cells only (slurm: and print the batch script)')
     .option('--cells <names>', 'only these cells of the grid(s), comma-separated, e.g. ResNet50K-TL,ResNet50K-RI (the same runs as in the whole grid)')
+    .option('--fractions <list>', 'only these training fractions, comma-separated, e.g. 0.01,0.05 (the same runs as in the whole grid)', fractionList)
     .addHelpText('after', `\nProfiles:\n${PROFILE_HELP}\n\nExamples:\n  rethink-tl run fig4+fig6 --data covid-cohen --profile quick --workers 2\n  rethink-tl run fig4 --data covid-cohen --tl-source cxr   # TL from chest X-rays\n${SLURM_EXAMPLE}`)
     .action(async (gridArg: string, opts, command: Command) => {
       const chosen = opts.cells !== undefined ? selectCells(parseGrids(gridArg), String(opts.cells).split(',')) : parseGrids(gridArg);
@@ -59,6 +60,7 @@ export function addRunCommand(program: Command, outcome: Outcome): void {
           dataset,
           profile: getProfile(opts.profile),
           ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
+          ...(opts.fractions !== undefined ? { fractions: opts.fractions } : {}),
           workers,
           storeDir,
           ...(opts.workDir ? { workDir: path.resolve(opts.workDir) } : {}),

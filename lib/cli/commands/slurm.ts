@@ -81,6 +81,7 @@ export async function submitToSlurm({ grids, dataset, slurm, opts }: SlurmRunReq
     dataset,
     profile: getProfile(String(opts.profile)),
     ...(opts.seeds !== undefined ? { seeds: opts.seeds as number } : {}),
+    ...(opts.fractions !== undefined ? { fractions: opts.fractions as number[] } : {}),
     weights: parseWeights(opts.weights as string[]),
     ...(opts.workDir ? { workDir: path.resolve(String(opts.workDir)) } : {}),
     storeDir,

@@ -21,6 +21,8 @@ export interface PlanInputs {
   dataset: DatasetRef;
   profile: ProfileSpec;
   seeds: number[];
+  /** Only these training fractions (PlanOptions.fractions). */
+  fractions?: number[];
   weights: WeightsPaths;
   workDir: string;
 }

@@ -27,6 +27,8 @@ export interface SubmitGridOptions {
   dataset: DatasetRef;
   profile: ProfileSpec;
   seeds?: number[] | number;
+  /** Only the runs at these training fractions (PlanOptions.fractions). */
+  fractions?: number[];
   weights?: WeightsPaths;
   /** On a file system every node sees: the tasks keep their epoch checkpoints here. Default as the local runner's. */
   workDir?: string;
@@ -77,6 +79,7 @@ export async function submitGrid(options: SubmitGridOptions): Promise<SubmitGrid
     dataset: options.dataset,
     profile: options.profile,
     seeds: seedList(options.seeds, options.profile),
+    ...(options.fractions ? { fractions: options.fractions } : {}),
     weights: options.weights ?? {},
     workDir: path.resolve(options.workDir ?? defaultWorkDir()),
   };
