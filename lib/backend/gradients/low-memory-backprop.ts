@@ -56,6 +56,96 @@ function disposeSaved(node: TapeNode): void {
   for (const t of node.saved) t.dispose();
 }
 
+/**
+ * The gradients held during the backward walk, by tensor id. A gradient function may hand back its dy object, so
+ * one tensor can sit under several ids: it is disposed when its last entry goes (never `dy`, which the caller owns).
+ */
+class GradientLedger {
+  private readonly grads = new Map<number, tf.Tensor>();
+  private readonly refs = new Map<tf.Tensor, number>();
+
+  constructor(private readonly dy: tf.Tensor | undefined) {}
+
+  get(id: number): tf.Tensor | undefined {
+    return this.grads.get(id);
+  }
+
+  set(id: number, t: tf.Tensor): void {
+    this.grads.set(id, t);
+    this.refs.set(t, (this.refs.get(t) ?? 0) + 1);
+  }
+
+  drop(id: number): void {
+    const t = this.grads.get(id);
+    if (t == null) return;
+    this.grads.delete(id);
+    const n = (this.refs.get(t) ?? 1) - 1;
+    if (n > 0) this.refs.set(t, n);
+    else {
+      this.refs.delete(t);
+      if (t !== this.dy) t.dispose();
+    }
+  }
+
+  /** Adds dx to the gradient of tensor `id`; dx is disposed once summed unless another entry holds it. */
+  accumulate(id: number, dx: tf.Tensor): void {
+    const current = this.grads.get(id);
+    if (current == null) {
+      this.set(id, dx);
+      return;
+    }
+    const sum = tf.add(current, dx);
+    this.drop(id);
+    this.set(id, sum);
+    if (!this.refs.has(dx) && dx !== this.dy) dx.dispose();
+  }
+}
+
+/** One node's input gradients, checked as tfjs checks them (dtype float32, the input's shape). */
+function nodeInputGradients(engine: EngineInternals, node: TapeNode, dys: Array<tf.Tensor | null>): Array<[string, tf.Tensor]> {
+  if (node.gradient == null) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
+  const names = Object.keys(node.inputs);
+  const dxs = engine.tidy(() => {
+    const fns = node.gradient!(dys);
+    return names.map((name) => {
+      if (!(name in fns)) throw new Error(`Cannot backprop through input ${name}. Available gradients found: ${Object.keys(fns)}.`);
+      return fns[name]();
+    });
+  });
+  return names.map((name, k) => {
+    const dx = dxs[k];
+    const x = node.inputs[name];
+    if (dx.dtype !== 'float32') {
+      throw new Error(
+        `Error in gradient for op ${node.kernelName}. The gradient of input ${name} must have 'float32' dtype, but has '${dx.dtype}'`,
+      );
+    }
+    if (!tf.util.arraysEqual(dx.shape, x.shape)) {
+      throw new Error(
+        `Error in gradient for op ${node.kernelName}. The gradient of input '${name}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,
+      );
+    }
+    return [name, dx];
+  });
+}
+
+/** Walks the tape backwards from y, freeing each node's saved activations and spent gradients as soon as it is done. */
+function backward(engine: EngineInternals, tape: TapeNode[], filtered: TapeNode[], xs: tf.Tensor[], y: tf.Tensor, dy?: tf.Tensor): tf.Tensor[] {
+  const ledger = new GradientLedger(dy);
+  const protectedIds = new Set<number>(xs.map((x) => x.id));
+  ledger.set(y.id, dy ?? tf.ones(y.shape));
+  for (let i = filtered.length - 1; i >= 0; i--) {
+    const node = filtered[i];
+    const dys = node.outputs.map((o) => ledger.get(o.id) ?? null);
+    for (const [name, dx] of nodeInputGradients(engine, node, dys)) ledger.accumulate(node.inputs[name].id, dx);
+    disposeSaved(node);
+    for (const o of node.outputs) if (!protectedIds.has(o.id)) ledger.drop(o.id);
+  }
+  const result = xs.map((x) => ledger.get(x.id) as tf.Tensor);
+  for (const node of tape) disposeSaved(node);
+  return result;
+}
+
 function lowMemoryGradients(
   engine: EngineInternals,
   stock: EngineInternals['gradients'],
@@ -87,76 +177,9 @@ function lowMemoryGradients(
   for (const node of tape) if (!onPath.has(node.id)) disposeSaved(node);
 
   return engine.tidy('backward', () => {
-    const grads = new Map<number, tf.Tensor>();
-    // How many map entries point at each gradient tensor: a gradient function may hand back its dy object.
-    const refs = new Map<tf.Tensor, number>();
-    const protectedIds = new Set<number>(xs.map((x) => x.id));
-    const setGrad = (id: number, t: tf.Tensor): void => {
-      grads.set(id, t);
-      refs.set(t, (refs.get(t) ?? 0) + 1);
-    };
-    const dropGrad = (id: number): void => {
-      const t = grads.get(id);
-      if (t == null) return;
-      grads.delete(id);
-      const n = (refs.get(t) ?? 1) - 1;
-      if (n > 0) refs.set(t, n);
-      else {
-        refs.delete(t);
-        if (t !== dy) t.dispose();
-      }
-    };
-    setGrad(y.id, dy ?? tf.ones(y.shape));
-
-    for (let i = filtered.length - 1; i >= 0; i--) {
-      const node = filtered[i];
-      if (node.gradient == null) {
-        throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
-      }
-      const dys = node.outputs.map((o) => grads.get(o.id) ?? null);
-      const names = Object.keys(node.inputs);
-      const dxs = engine.tidy(() => {
-        const fns = node.gradient!(dys);
-        return names.map((name) => {
-          if (!(name in fns)) {
-            throw new Error(
-              `Cannot backprop through input ${name}. Available gradients found: ${Object.keys(fns)}.`,
-            );
-          }
-          return fns[name]();
-        });
-      });
-      names.forEach((name, k) => {
-        const dx = dxs[k];
-        const x = node.inputs[name];
-        if (dx.dtype !== 'float32') {
-          throw new Error(
-            `Error in gradient for op ${node.kernelName}. The gradient of input ${name} must have 'float32' dtype, but has '${dx.dtype}'`,
-          );
-        }
-        if (!tf.util.arraysEqual(dx.shape, x.shape)) {
-          throw new Error(
-            `Error in gradient for op ${node.kernelName}. The gradient of input '${name}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,
-          );
-        }
-        const current = grads.get(x.id);
-        if (current == null) {
-          setGrad(x.id, dx);
-        } else {
-          const sum = tf.add(current, dx);
-          dropGrad(x.id);
-          setGrad(x.id, sum);
-          if (!refs.has(dx) && dx !== dy) dx.dispose();
-        }
-      });
-      disposeSaved(node);
-      for (const o of node.outputs) if (!protectedIds.has(o.id)) dropGrad(o.id);
-    }
-
-    const result = xs.map((x) => grads.get(x.id) as tf.Tensor);
-    for (const node of tape) disposeSaved(node);
+    const grads = backward(engine, tape, filtered, xs, y, dy);
     engine.state.activeTape = null;
-    return { value: y, grads: result };
+    return { value: y, grads };
   });
 }
 
