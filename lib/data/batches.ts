@@ -22,6 +22,46 @@ export interface BatchSourceExtras {
   decodePool?: DecodePool;
 }
 
+/** Options and items a batch source cannot work with, named before any image is read. */
+function checkBatchOptions(dataset: Dataset, items: DatasetItem[], options: BatchSourceOptions & BatchSourceExtras): void {
+  const { batchSize, pipeline } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batchSize must be a positive integer, got ${batchSize}`, { field: 'batchSize' });
+  if (!Number.isInteger(pipeline.size) || pipeline.size < 1) throw new ConfigError(`pipeline.size must be a positive integer, got ${pipeline.size}`, { field: 'pipeline.size' });
+  const decodeThreads = options.decodeThreads ?? 0;
+  if (!Number.isInteger(decodeThreads) || decodeThreads < 0) throw new ConfigError(`decodeThreads must be a non-negative integer, got ${decodeThreads}`, { field: 'decodeThreads' });
+  const numLabels = dataset.labelNames.length;
+  for (const item of items) {
+    if (item.labels.length !== numLabels) {
+      throw new ConfigError(`item "${item.id}" has ${item.labels.length} labels, dataset "${dataset.id}" has ${numLabels}`, { key: item.id });
+    }
+  }
+}
+
+/** The groups' batches in order, with up to `prefetch` later batches loading while the consumer holds one. */
+function prefetched(groups: number[][], prefetch: number, build: (group: number[]) => Promise<Batch>): AsyncIterable<Batch> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const pending: Array<Promise<Batch>> = [];
+      let next = 0;
+      const fill = (): void => {
+        while (next < groups.length && pending.length < prefetch + 1) {
+          const p = build(groups[next++]!);
+          // A prefetched batch may fail before it is awaited; the error surfaces when it is consumed.
+          p.catch(() => undefined);
+          pending.push(p);
+        }
+      };
+      for (fill(); pending.length > 0; fill()) {
+        const batch = await pending.shift()!;
+        // Cached and in-memory images resolve as microtasks only, which would keep the event loop from ever
+        // reaching signals, IPC messages and 'disconnect' during a whole run; one turn per batch costs ~nothing.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yield batch;
+      }
+    },
+  };
+}
+
 /**
  * Batches of normalised NHWC floats for one list of items. Each epoch's order comes from (seed, epoch) and each
  * item's augmentation from (seed, epoch, item id), so the same epoch always yields the same batches whatever
@@ -30,14 +70,8 @@ export interface BatchSourceExtras {
  */
 export function createBatchSource(dataset: Dataset, items: DatasetItem[], options: BatchSourceOptions & BatchSourceExtras): BatchSource {
   const { batchSize, pipeline } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batchSize must be a positive integer, got ${batchSize}`, { field: 'batchSize' });
-  if (!Number.isInteger(pipeline.size) || pipeline.size < 1) throw new ConfigError(`pipeline.size must be a positive integer, got ${pipeline.size}`, { field: 'pipeline.size' });
+  checkBatchOptions(dataset, items, options);
   const numLabels = dataset.labelNames.length;
-  for (const item of items) {
-    if (item.labels.length !== numLabels) {
-      throw new ConfigError(`item "${item.id}" has ${item.labels.length} labels, dataset "${dataset.id}" has ${numLabels}`, { key: item.id });
-    }
-  }
   const cache = options.cache === false ? undefined : (options.cache ?? new ImageCache());
   const prefetch = Math.max(0, options.prefetch ?? 1);
   const withMask = items.some((it) => it.mask !== undefined);
@@ -45,7 +79,6 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
   const augment = options.augment ?? pipeline.augment !== undefined;
   const side = pipeline.size;
   const decodeThreads = options.decodeThreads ?? 0;
-  if (!Number.isInteger(decodeThreads) || decodeThreads < 0) throw new ConfigError(`decodeThreads must be a non-negative integer, got ${decodeThreads}`, { field: 'decodeThreads' });
   let pool = options.decodePool;
   const decodePool = (): DecodePool | undefined => {
     if (!pool && decodeThreads > 0) pool = createDecodePool({ threads: decodeThreads });
@@ -95,28 +128,7 @@ export function createBatchSource(dataset: Dataset, items: DatasetItem[], option
         if (group.length < batchSize && options.dropLast) break;
         groups.push(group);
       }
-      return {
-        async *[Symbol.asyncIterator]() {
-          const pending: Array<Promise<Batch>> = [];
-          let next = 0;
-          const fill = (): void => {
-            while (next < groups.length && pending.length < prefetch + 1) {
-              const p = buildBatch(epoch, groups[next++]!);
-              // A prefetched batch may fail before it is awaited; the error surfaces when it is consumed.
-              p.catch(() => undefined);
-              pending.push(p);
-            }
-          };
-          // While the consumer holds batch k, batches k+1..k+prefetch are loading.
-          for (fill(); pending.length > 0; fill()) {
-            const batch = await pending.shift()!;
-            // Cached and in-memory images resolve as microtasks only, which would keep the event loop from ever
-            // reaching signals, IPC messages and 'disconnect' during a whole run; one turn per batch costs ~nothing.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            yield batch;
-          }
-        },
-      };
+      return prefetched(groups, prefetch, (group) => buildBatch(epoch, group));
     },
   };
 }
