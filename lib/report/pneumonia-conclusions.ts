@@ -2,6 +2,7 @@
  * The pneumonia study's conclusions as data (pure): each computed from the paired comparisons and curve points,
  * so every sentence the notebook prints follows from numbers shown above it. Rendering is pneumonia-markdown.ts.
  */
+import type { RunRecord } from '../experiments/types';
 import type { ArmPoint, PairedRow, SeenUnseenRow, StudyMetric } from './pneumonia';
 
 /** Which way a paired difference points, judged by its 95 % interval. */
@@ -107,4 +108,40 @@ export function leakageFindings(rows: readonly SeenUnseenRow[]): LeakageFinding[
     gap: r.seen.estimate - r.unseen.estimate,
     disjoint: r.seen.lower > r.unseen.upper || r.unseen.lower > r.seen.upper,
   }));
+}
+
+export interface BudgetFinding {
+  cellName: string;
+  fraction: number;
+  /** Fine-tuned runs at this cell and fraction, and those whose best validation epoch was their last. */
+  runs: number;
+  stillImproving: number;
+  epochs: number;
+  /** Optimizer steps one run took: training images / batch size, times epochs. */
+  steps: number;
+}
+
+/**
+ * Fine-tuned runs that ran out of epochs while validation was still improving (best epoch = the last one, no early
+ * stop): their numbers say what the epoch budget allowed, not what the arm can do. At small fractions an epoch is
+ * a handful of optimizer steps, so a fixed epoch budget gives the data-poor runs the fewest updates.
+ */
+export function budgetFindings(runs: readonly RunRecord[]): BudgetFinding[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    if (r.status !== 'ok' || !r.curve || r.curve.length === 0) continue;
+    const key = `${r.cellName}\u0000${r.config.fraction}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const findings: BudgetFinding[] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const epochs = first.config.training.epochs;
+    const stillImproving = group.filter((r) => r.stopReason === 'max-epochs' && r.bestEpoch === r.curve!.length).length;
+    if (stillImproving === 0) continue;
+    const trainImages = first.curve![0]!.trainImages ?? 0;
+    const steps = Math.ceil(trainImages / first.config.training.batchSize) * epochs;
+    findings.push({ cellName: first.cellName, fraction: first.config.fraction, runs: group.length, stillImproving, epochs, steps });
+  }
+  return findings.sort((a, b) => a.fraction - b.fraction || a.cellName.localeCompare(b.cellName));
 }

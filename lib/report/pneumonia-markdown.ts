@@ -7,7 +7,7 @@ import type { Anchor } from './io/kermany';
 import { htmlTable, type TableValue } from './html-table';
 import { formatFraction } from './labels';
 import type { ArmPoint, DatasetFacts, PairedRow, SeenUnseenRow } from './pneumonia';
-import { verdictOf, type BestLevelFinding, type ComparisonFinding, type LeakageFinding, type SanityFinding } from './pneumonia-conclusions';
+import { verdictOf, type BestLevelFinding, type BudgetFinding, type ComparisonFinding, type LeakageFinding, type SanityFinding } from './pneumonia-conclusions';
 
 const f3 = (v: number): string => v.toFixed(3);
 const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
@@ -111,6 +111,8 @@ export interface ConclusionsInput {
   leakage: readonly LeakageFinding[];
   /** Grouped minus suggested AUROC of the same arm and fraction. */
   schemeGaps: ReadonlyArray<{ cellName: string; fraction: number; gap: number }>;
+  /** Fine-tuned runs still improving when their epochs ran out (optional: older callers pass none). */
+  budget?: readonly BudgetFinding[];
 }
 
 export function pneumoniaConclusionsMarkdown(input: ConclusionsInput): string {
@@ -132,6 +134,12 @@ export function pneumoniaConclusionsMarkdown(input: ConclusionsInput): string {
   }
   for (const g of input.schemeGaps) {
     lines.push(`- **Grouped vs suggested split, ${g.cellName} at ${formatFraction(g.fraction)}:** AUROC ${signed(g.gap)} on the patient-disjoint split.`);
+  }
+  for (const b of input.budget ?? []) {
+    lines.push(
+      `- **Epoch budget, ${b.cellName} at ${formatFraction(b.fraction)}:** ${b.stillImproving} of ${b.runs} run(s) were still at their best ` +
+        `validation AUPRC in the last of ${b.epochs} epochs (${b.steps} optimizer steps): these numbers are what the budget allowed, not a plateau.`,
+    );
   }
   return lines.length ? lines.join('\n') : 'No finished runs to conclude from yet.';
 }

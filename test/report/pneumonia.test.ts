@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../lib/experiments/types';
 import { auroc } from '../../lib/metrics/index';
 import { armPoints, pairedRows, schemeOf, seenUnseenRows, studyRuns, testPrevalence } from '../../lib/report/pneumonia';
+import { budgetFindings } from '../../lib/report/pneumonia-conclusions';
 import { createRng } from '../../lib/util/random';
 import { makeRecord } from '../experiments/records';
 
@@ -69,5 +70,30 @@ describe('pneumonia study numbers', () => {
     expect(row!.seen.negatives).toBe(50);
     expect(row!.unseen.negatives).toBe(50);
     expect(testPrevalence(runs[0]!)).toBe(0.75);
+  });
+});
+
+describe('the epoch-budget finding', () => {
+  /** A fine-tuned run whose validation curve peaks at `best` of `epochs` epochs and stopped for `stop`. */
+  const trained = (cellName: string, fraction: number, seed: number, best: number, epochs: number, stop: 'max-epochs' | 'early-stopping'): RunRecord => {
+    const r = makeRecord(`${cellName}-${fraction}-${seed}-budget`, 'ok', seed);
+    r.cellName = cellName;
+    r.config = { ...r.config, fraction, training: { ...r.config.training, epochs: 15, batchSize: 32 } };
+    r.curve = Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainImages: 47, valMeanAuprc: i + 1 === best ? 0.9 : 0.8 }) as unknown as NonNullable<RunRecord['curve']>[number]);
+    r.bestEpoch = best;
+    r.stopReason = stop;
+    return r;
+  };
+
+  it('names the cells and fractions whose runs were still improving when their epochs ran out, with the steps they took', () => {
+    const findings = budgetFindings([
+      trained('TL', 0.01, 0, 15, 15, 'max-epochs'),
+      trained('TL', 0.01, 1, 15, 15, 'max-epochs'),
+      trained('TL', 0.01, 2, 9, 15, 'max-epochs'), // peaked earlier: not still improving
+      trained('RI', 0.01, 0, 9, 14, 'early-stopping'),
+      trained('RI', 0.01, 1, 14, 14, 'early-stopping'), // best last, but stopped early: budget not the limit
+    ]);
+    expect(findings).toEqual([{ cellName: 'TL', fraction: 0.01, runs: 3, stillImproving: 2, epochs: 15, steps: 30 }]);
+    expect(budgetFindings([trained('RI', 0.01, 0, 9, 14, 'early-stopping')])).toEqual([]);
   });
 });
