@@ -139,7 +139,7 @@ export function budgetFindings(runs: readonly RunRecord[]): BudgetFinding[] {
     const epochs = first.config.training.epochs;
     const stillImproving = group.filter((r) => r.stopReason === 'max-epochs' && r.bestEpoch === r.curve!.length).length;
     if (stillImproving === 0) continue;
-    const trainImages = first.curve![0]!.trainImages ?? 0;
+    const trainImages = first.curve![0]!.trainImages;
     const steps = Math.ceil(trainImages / first.config.training.batchSize) * epochs;
     findings.push({ cellName: first.cellName, fraction: first.config.fraction, runs: group.length, stillImproving, epochs, steps });
   }
