@@ -49,10 +49,13 @@ if (existsSync(vitestJson)) {
     numFailedTests: number;
     numPendingTests: number;
     numTodoTests: number;
-    numFailedTestSuites: number;
+    testResults: Array<{ status: string; assertionResults: Array<{ status: string }> }>;
   };
+  // A failing test also fails its describe block and file, so numFailedTestSuites would count it up to three
+  // times; only a file that failed with no failing test (an import or setup error) adds one of its own.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
   passed += report.numPassedTests;
-  failed += report.numFailedTests + report.numFailedTestSuites;
+  failed += report.numFailedTests + brokenFiles;
   skipped += report.numPendingTests + report.numTodoTests;
 } else {
   failed += 1;

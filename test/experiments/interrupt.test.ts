@@ -176,7 +176,7 @@ describe("interrupting a figure notebook's training", () => {
     const storeDir = path.join(root, name);
     const kernel = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), KERNEL, storeDir], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, RETHINK_CACHE: path.join(root, 'cache') },
+      env: { ...process.env, RETHINK_CACHE: path.join(root, 'cache'), RETHINK_BACKEND: 'wasm' },
     });
     let out = '';
     kernel.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
