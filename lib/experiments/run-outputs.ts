@@ -16,6 +16,7 @@ import { labelColumn, labelMetrics, type Predictions } from '../train/evaluate';
 import { deriveSeed } from '../util/random';
 import { chooseSplit, idsHash, labelCounts, loadDatasetCached, trainingSubset } from './data-plan';
 import { assertPlannedImages } from './data-identity';
+import { scoreOfLogit } from './store-lines';
 import type { Provenance, RunRecord, RunSpec, TestMetrics } from './types';
 
 /** Largest test set (items x labels) whose per-item scores are kept in the record. */
@@ -116,7 +117,9 @@ export function storedScores(predictions: Predictions): RunRecord['testScores'] 
   return {
     ids: predictions.ids,
     labels: Array.from(predictions.labels),
-    scores: Array.from(predictions.scores, (v) => Number(v.toPrecision(7))),
+    // Derived from the logits as the store derives them on reading (store-lines.ts), so a record reads back
+    // exactly as it was written.
+    scores: Array.from(predictions.logits, scoreOfLogit),
     // Full float32 logits: rounding them (or using the saturating probabilities) would create ties that
     // change pooled CIs and curves.
     logits: Array.from(predictions.logits),

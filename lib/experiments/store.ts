@@ -8,6 +8,8 @@
  * next writer truncates it away, so earlier records are never touched. Records are never edited or deleted:
  * a rerun appends a newer record and readers take the latest per configuration hash.
  *
+ * How a record becomes lines (its split's test ids and labels written once, not per record) is store-lines.ts.
+ *
  * One writer at a time: a lock file (`<dir>/runs.lock`, holding the writer's pid) is taken with O_EXCL;
  * worker processes never write, they send records to the runner, which appends them.
  */
@@ -16,7 +18,7 @@ import * as path from 'node:path';
 import { ConfigError, DataError, StorageError } from '../errors';
 import { storageError } from '../util/io-errors';
 import { processAlive } from '../util/process';
-import { checkRunRecord } from './record-schema';
+import { StoreLineReader, StoreLineWriter } from './store-lines';
 import type { RunRecord } from './types';
 
 export const STORE_FILE = 'runs.jsonl';
@@ -26,6 +28,8 @@ export interface ReadResult {
   records: RunRecord[];
   /** Bytes of an incomplete last line (a write interrupted by a crash), ignored. */
   tornBytes: number;
+  /** Keys of the test-items lines the file holds (store-lines.ts). */
+  testItemKeys: string[];
 }
 
 /** Throws a StorageError when the store's folder is a file: a `--store` pointing at the wrong path. */
@@ -47,7 +51,7 @@ function assertStoreFolder(dir: string): void {
  */
 export function readStoreFile(file: string): ReadResult {
   assertStoreFolder(path.dirname(file));
-  if (!fs.existsSync(file)) return { records: [], tornBytes: 0 };
+  if (!fs.existsSync(file)) return { records: [], tornBytes: 0, testItemKeys: [] };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -56,6 +60,7 @@ export function readStoreFile(file: string): ReadResult {
   }
   const end = text.lastIndexOf('\n') + 1;
   const records: RunRecord[] = [];
+  const reader = new StoreLineReader(file);
   text
     .slice(0, end)
     .split('\n')
@@ -67,17 +72,10 @@ export function readStoreFile(file: string): ReadResult {
       } catch {
         throw new DataError(`${file}: line ${i + 1} is not valid JSON (the store was edited or corrupted)`, { file, row: i + 1 });
       }
-      const checked = checkRunRecord(value);
-      if ('problem' in checked) {
-        throw new DataError(`${file}: line ${i + 1} is not a valid run record (${checked.problem}); the store was edited or corrupted`, {
-          file,
-          row: i + 1,
-          field: checked.field,
-        });
-      }
-      records.push(checked.record);
+      const record = reader.read(value, i + 1);
+      if (record) records.push(record);
     });
-  return { records, tornBytes: Buffer.byteLength(text.slice(end), 'utf8') };
+  return { records, tornBytes: Buffer.byteLength(text.slice(end), 'utf8'), testItemKeys: reader.itemKeys };
 }
 
 /** Read-only access for notebooks and reports: the records of a store directory (or a runs.jsonl path). */
@@ -102,6 +100,7 @@ export class ResultsStore {
   readonly file: string;
   private readonly lockFile: string;
   private fd: number | null = null;
+  private writer = new StoreLineWriter();
 
   private constructor(dir: string) {
     this.dir = path.resolve(dir);
@@ -158,7 +157,8 @@ export class ResultsStore {
   }
 
   private repairTornTail(): void {
-    const { tornBytes } = readStoreFile(this.file);
+    const { tornBytes, testItemKeys } = readStoreFile(this.file);
+    this.writer = new StoreLineWriter(testItemKeys);
     if (tornBytes > 0) {
       const size = fs.statSync(this.file).size;
       fs.truncateSync(this.file, size - tornBytes);
@@ -175,11 +175,13 @@ export class ResultsStore {
    */
   append(record: RunRecord): void {
     if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
-    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    const { text, newItemKey } = this.writer.lines(record);
+    const line = Buffer.from(text, 'utf8');
     const sizeBefore = fs.fstatSync(this.fd).size;
     try {
       for (let offset = 0; offset < line.length; ) offset += fs.writeSync(this.fd, line, offset, line.length - offset);
       fs.fsyncSync(this.fd);
+      this.writer.written(newItemKey);
     } catch (error) {
       try {
         fs.ftruncateSync(this.fd, sizeBefore);
@@ -201,9 +203,34 @@ export class ResultsStore {
     const dropped = records.filter((r) => !keep(r));
     if (dropped.length === 0) return { kept: records.length, dropped };
     const kept = records.filter(keep);
+    this.replaceWith(kept);
+    return { kept: kept.length, dropped };
+  }
+
+  /**
+   * Rewrite every record in the current line format (a store written before test items were shared shrinks to
+   * about a quarter); the records read back the same. Returns the file's size before and after, in bytes.
+   */
+  compact(): { before: number; after: number } {
+    if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
+    const before = fs.statSync(this.file).size;
+    this.replaceWith(this.records());
+    return { before, after: fs.statSync(this.file).size };
+  }
+
+  /** Temporary file, fsync, rename over the store: a crash leaves the old store or the new one. */
+  private replaceWith(records: RunRecord[]): void {
+    const writer = new StoreLineWriter();
+    const text = records
+      .map((record) => {
+        const { text: lines, newItemKey } = writer.lines(record);
+        writer.written(newItemKey);
+        return lines;
+      })
+      .join('');
     const tmp = `${this.file}.rewrite-${process.pid}`;
     try {
-      fs.writeFileSync(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      fs.writeFileSync(tmp, text);
       const fd = fs.openSync(tmp, 'r+');
       fs.fsyncSync(fd);
       fs.closeSync(fd);
@@ -211,10 +238,10 @@ export class ResultsStore {
       fs.rmSync(tmp, { force: true });
       throw storageError(error, 'rewrite the results store (nothing was changed)', this.file);
     }
-    fs.closeSync(this.fd);
+    fs.closeSync(this.fd!);
     fs.renameSync(tmp, this.file);
     this.fd = fs.openSync(this.file, 'a');
-    return { kept: kept.length, dropped };
+    this.writer = writer;
   }
 
   close(): void {

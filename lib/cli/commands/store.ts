@@ -1,4 +1,4 @@
-/** Commands that read or prune the results store: `status`, `export`, `forget`. */
+/** Commands that read, prune or compact the results store: `status`, `export`, `forget`, `compact`. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -100,8 +100,28 @@ function addForget(program: Command): void {
     .action((opts) => forgetTiedScores(path.resolve(opts.store), !!opts.dryRun));
 }
 
+function addCompact(program: Command): void {
+  program
+    .command('compact')
+    .description('Rewrite the store in the current line format: each test set\'s ids and labels once, logits at float32 precision (records read back the same)')
+    .option('--store <dir>', 'results store directory', DEFAULT_STORE)
+    .action((opts) => {
+      const file = path.join(path.resolve(opts.store), STORE_FILE);
+      if (!fs.existsSync(file)) throw new ConfigError(`compact --store: there is no results store at ${file}`, { field: 'store', file });
+      const store = ResultsStore.open(path.resolve(opts.store));
+      try {
+        const { before, after } = store.compact();
+        const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+        process.stdout.write(`${store.file}: ${store.records().length} records, ${mb(before)} -> ${mb(after)}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}
+
 export function addStoreCommands(program: Command, outcome: Outcome): void {
   addStatus(program, outcome);
   addForget(program);
+  addCompact(program);
   addExport(program);
 }
