@@ -11,24 +11,22 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** Parses the .npy format (versions 1-3, C order, little-endian or byte dtypes). `name` is used in errors. */
-export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+interface NpyHeader {
+  descr: string;
+  shape: number[];
+  dataStart: number;
+}
+
+/** The header's dtype, shape and where the data start (versions 1-3; C order only). */
+function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new DataError(`${name}: not a .npy file (bad magic)`, { file: name });
   }
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLen: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLen = view.getUint16(8, true);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
-    headerLen = view.getUint32(8, true);
-    headerStart = 12;
-  } else {
-    throw new DataError(`${name}: unsupported .npy version ${major}`, { file: name });
-  }
+  if (major !== 1 && major !== 2 && major !== 3) throw new DataError(`${name}: unsupported .npy version ${major}`, { file: name });
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const headerStart = major === 1 ? 10 : 12;
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
@@ -42,63 +40,66 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
+  return { descr, shape, dataStart: headerStart + headerLen };
+}
+
+const ITEM_SIZE: Record<string, number> = { u1: 1, i1: 1, b1: 1, u2: 2, i2: 2, u4: 4, i4: 4, i8: 8, u8: 8, f4: 4, f8: 8 };
+
+/** 64-bit integers (labels are often int64), narrowed to float64; a value that does not fit exactly is an error. */
+function narrowInt64(buffer: ArrayBuffer, signed: boolean, count: number, name: string): Float64Array {
+  const big = signed ? new BigInt64Array(buffer) : new BigUint64Array(buffer);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = big[i]!;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new DataError(`${name}: value ${v} at index ${i} does not fit a double`, { file: name });
+    }
+    out[i] = Number(v);
+  }
+  return out;
+}
+
+/** The data as the typed array of its kind: byte types are zero-copy views, wider types an aligned copy. */
+function typedData(kind: string, body: Uint8Array, count: number, name: string): NpyArray['data'] {
+  const aligned = (n: number): ArrayBuffer => body.slice(0, n).buffer as ArrayBuffer;
+  switch (kind) {
+    case 'u1':
+    case 'b1':
+      return body.subarray(0, count);
+    case 'i1':
+      return new Int8Array(body.buffer, body.byteOffset, count);
+    case 'u2':
+      return new Uint16Array(aligned(count * 2));
+    case 'i2':
+      return new Int16Array(aligned(count * 2));
+    case 'u4':
+      return new Uint32Array(aligned(count * 4));
+    case 'i4':
+      return new Int32Array(aligned(count * 4));
+    case 'f4':
+      return new Float32Array(aligned(count * 4));
+    case 'f8':
+      return new Float64Array(aligned(count * 8));
+    default:
+      return narrowInt64(aligned(count * 8), kind === 'i8', count, name);
+  }
+}
+
+/** Parses the .npy format (versions 1-3, C order, little-endian or byte dtypes). `name` is used in errors. */
+export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+  const { descr, shape, dataStart } = parseNpyHeader(bytes, name);
   const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = headerStart + headerLen;
   const body = bytes.subarray(dataStart);
   const kind = descr.replace(/^[<|=]/, '');
   if (descr.startsWith('>') && !/^>[ui]1$/.test(descr)) {
     throw new DataError(`${name}: big-endian dtype ${descr} is not supported`, { file: name, field: 'descr' });
   }
-  const itemSize: Record<string, number> = { u1: 1, i1: 1, b1: 1, u2: 2, i2: 2, u4: 4, i4: 4, i8: 8, u8: 8, f4: 4, f8: 8 };
-  const size = itemSize[kind];
+  const size = ITEM_SIZE[kind];
   if (size === undefined) throw new DataError(`${name}: unsupported dtype ${descr}`, { file: name, field: 'descr' });
   if (body.length < count * size) {
     throw new DataError(`${name}: truncated data (${body.length} bytes for ${count} x ${size})`, { file: name });
   }
-  // Copy into an aligned buffer for multi-byte types; byte types are zero-copy views.
-  const aligned = (n: number): ArrayBuffer => body.slice(0, n).buffer as ArrayBuffer;
-  let data: NpyArray['data'];
-  switch (kind) {
-    case 'u1':
-    case 'b1':
-      data = body.subarray(0, count);
-      break;
-    case 'i1':
-      data = new Int8Array(body.buffer, body.byteOffset, count);
-      break;
-    case 'u2':
-      data = new Uint16Array(aligned(count * 2));
-      break;
-    case 'i2':
-      data = new Int16Array(aligned(count * 2));
-      break;
-    case 'u4':
-      data = new Uint32Array(aligned(count * 4));
-      break;
-    case 'i4':
-      data = new Int32Array(aligned(count * 4));
-      break;
-    case 'f4':
-      data = new Float32Array(aligned(count * 4));
-      break;
-    case 'f8':
-      data = new Float64Array(aligned(count * 8));
-      break;
-    default: {
-      // 64-bit integers (labels are often int64): narrow to float64, refusing values that do not fit exactly.
-      const big = kind === 'i8' ? new BigInt64Array(aligned(count * 8)) : new BigUint64Array(aligned(count * 8));
-      const out = new Float64Array(count);
-      for (let i = 0; i < count; i++) {
-        const v = big[i]!;
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-          throw new DataError(`${name}: value ${v} at index ${i} does not fit a double`, { file: name });
-        }
-        out[i] = Number(v);
-      }
-      data = out;
-    }
-  }
-  return { dtype: descr, shape, data };
+  return { dtype: descr, shape, data: typedData(kind, body, count, name) };
 }
 
 /** Reads the named arrays from a .npz (zip of .npy; stored or deflated entries). */
