@@ -101,81 +101,91 @@ export function multiLabelMetrics(
   options: MultiLabelOptions,
 ): LabelMetrics[] {
   const labelNames = requireLabelNames(options?.labelNames);
+  const rows = checkedRows(labels, scores, options.mask, labelNames.length);
+  return labelNames.map((label, j) => labelColumnMetrics(label, column(rows, label, j)));
+}
+
+interface CheckedRows {
+  labels: NumericArray[];
+  scores: NumericArray[];
+  /** Empty when there is no mask. */
+  mask: NumericArray[];
+}
+
+/** Every row of labels, scores and mask, checked to be an array of `columns` entries. */
+function checkedRows(labels: NumericMatrix, scores: NumericMatrix, mask: NumericMatrix | undefined, columns: number): CheckedRows {
   requireMatrix(scores, 'scores', undefined);
   const rows = scores.length;
   if (rows === 0) {
     throw new MetricInputError('multiLabelMetrics: labels and scores have no rows', { field: 'scores' });
   }
   requireMatrix(labels, 'labels', rows);
-  const mask = options.mask;
   if (mask !== undefined) requireMatrix(mask, 'mask', rows);
-
-  const columns = labelNames.length;
-  const labelRows: NumericArray[] = [];
-  const scoreRows: NumericArray[] = [];
-  const maskRows: NumericArray[] = [];
+  const out: CheckedRows = { labels: [], scores: [], mask: [] };
   for (let r = 0; r < rows; r++) {
-    labelRows.push(requireRow(labels, 'labels', r, columns));
-    scoreRows.push(requireRow(scores, 'scores', r, columns));
-    if (mask !== undefined) maskRows.push(requireRow(mask, 'mask', r, columns));
+    out.labels.push(requireRow(labels, 'labels', r, columns));
+    out.scores.push(requireRow(scores, 'scores', r, columns));
+    if (mask !== undefined) out.mask.push(requireRow(mask, 'mask', r, columns));
   }
+  return out;
+}
 
+/** One label's unmasked entries, with where each came from (for error messages). */
+interface LabelColumn {
+  labels: number[];
+  scores: number[];
+  names: InputNames;
+}
+
+function column(rows: CheckedRows, label: string, j: number): LabelColumn {
   // Plain arrays, not Float64Array: a string or boolean must reach splitByClass as itself, not coerced to 0/1.
-  const labelColumn: number[] = [];
-  const scoreColumn: number[] = [];
-  const rowOf = new Int32Array(rows);
-  return labelNames.map((label, j) => {
-    let n = 0;
-    labelColumn.length = 0;
-    scoreColumn.length = 0;
-    for (let r = 0; r < rows; r++) {
-      if (mask !== undefined) {
-        const m = maskRows[r]![j];
-        if (m === 0) continue;
-        if (m !== 1) {
-          throw new MetricInputError(
-            `multiLabelMetrics: mask[${r}][${j}] (label "${label}") is ${String(m)}; mask entries must be 0 or 1`,
-            { field: 'mask', row: r, key: label, value: m },
-          );
-        }
+  const labels: number[] = [];
+  const scores: number[] = [];
+  const rowOf: number[] = [];
+  rows.scores.forEach((scoreRow, r) => {
+    if (rows.mask.length > 0) {
+      const m = rows.mask[r]![j];
+      if (m === 0) return;
+      if (m !== 1) {
+        throw new MetricInputError(
+          `multiLabelMetrics: mask[${r}][${j}] (label "${label}") is ${String(m)}; mask entries must be 0 or 1`,
+          { field: 'mask', row: r, key: label, value: m },
+        );
       }
-      // Copied as-is (NaN, strings and all) so splitByClass reports bad values with their original position.
-      labelColumn.push(labelRows[r]![j]!);
-      scoreColumn.push(scoreRows[r]![j]!);
-      rowOf[n] = r;
-      n++;
     }
-    const names: InputNames = {
-      context: `multiLabelMetrics, label "${label}"`,
-      labels: 'labels',
-      scores: 'scores',
-      index: (i) => `[${rowOf[i]}][${j}]`,
-    };
-    if (n === 0) {
-      const reason = 'AUROC and AUPRC are undefined: every entry is masked';
-      return { label, n, positives: 0, negatives: 0, auroc: null, auprc: null, averagePrecision: null, reason };
-    }
-    const split = splitByClass(labelColumn, scoreColumn, names);
-    const positives = split.positives.length;
-    const negatives = split.negatives.length;
-    const prCause = undefinedCause(positives, negatives, false);
-    if (prCause !== undefined) {
-      const reason = `AUROC and AUPRC are undefined: ${prCause}`;
-      return { label, n, positives, negatives, auroc: null, auprc: null, averagePrecision: null, reason };
-    }
-    const areas = rankingAreas(split);
-    const result: LabelMetrics = {
-      label,
-      n,
-      positives,
-      negatives,
-      auroc: negatives > 0 ? areas.auroc : null,
-      auprc: areas.auprcTrapezoid,
-      averagePrecision: areas.averagePrecision,
-    };
-    if (negatives === 0) {
-      result.reason = `AUROC is undefined: ${undefinedCause(positives, negatives, true)}`;
-    }
-    return result;
+    // Copied as-is (NaN, strings and all) so splitByClass reports bad values with their original position.
+    labels.push(rows.labels[r]![j]!);
+    scores.push(scoreRow[j]!);
+    rowOf.push(r);
   });
+  const names: InputNames = { context: `multiLabelMetrics, label "${label}"`, labels: 'labels', scores: 'scores', index: (i) => `[${rowOf[i]}][${j}]` };
+  return { labels, scores, names };
+}
+
+function labelColumnMetrics(label: string, col: LabelColumn): LabelMetrics {
+  const n = col.labels.length;
+  if (n === 0) {
+    const reason = 'AUROC and AUPRC are undefined: every entry is masked';
+    return { label, n, positives: 0, negatives: 0, auroc: null, auprc: null, averagePrecision: null, reason };
+  }
+  const split = splitByClass(col.labels, col.scores, col.names);
+  const positives = split.positives.length;
+  const negatives = split.negatives.length;
+  const prCause = undefinedCause(positives, negatives, false);
+  if (prCause !== undefined) {
+    const reason = `AUROC and AUPRC are undefined: ${prCause}`;
+    return { label, n, positives, negatives, auroc: null, auprc: null, averagePrecision: null, reason };
+  }
+  const areas = rankingAreas(split);
+  const result: LabelMetrics = {
+    label,
+    n,
+    positives,
+    negatives,
+    auroc: negatives > 0 ? areas.auroc : null,
+    auprc: areas.auprcTrapezoid,
+    averagePrecision: areas.averagePrecision,
+  };
+  if (negatives === 0) result.reason = `AUROC is undefined: ${undefinedCause(positives, negatives, true)}`;
+  return result;
 }
