@@ -52,8 +52,16 @@ export class StoreLineWriter {
   lines(record: RunRecord): { text: string; newItemKey?: string } {
     const scores = record.testScores;
     if (!scores) return { text: `${JSON.stringify(record)}\n` };
+    const logits = scores.logits;
+    // JSON has no NaN or Infinity: such a value would be written as null and make the line unreadable.
+    const values = logits ?? scores.scores;
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const run = `${record.grid} ${record.cellName} seed ${record.seed}`;
+      throw new DataError(`${run}: test score ${bad} is ${values[bad]}, which a results store cannot hold`, { field: 'testScores', row: bad });
+    }
     const key = itemsKey({ ids: scores.ids, labels: scores.labels });
-    const { ids: _ids, labels: _labels, scores: probabilities, logits, ...rest } = scores;
+    const { ids: _ids, labels: _labels, scores: probabilities, logits: _logits, ...rest } = scores;
     const stored = logits
       ? { items: key, logits: logits.map(float32Number), ...rest }
       : { items: key, scores: probabilities, ...rest }; // older records: ranked by the probabilities they kept

@@ -93,6 +93,17 @@ describe('store lines', () => {
     expect(readResults(dir).map(canonicalJson)).toEqual(old.map(canonicalJson)); // c has no logits: its scores are kept
   });
 
+  it('refuses to write a non-finite score (JSON would turn it into null and the line unreadable); the store stays valid', () => {
+    const dir = tempDir();
+    const store = ResultsStore.open(dir);
+    const broken = scored('a', ids, 1);
+    broken.testScores!.logits![7] = Number.NaN;
+    expect(() => store.append(broken)).toThrow(/seed 0: test score 7 is NaN/);
+    store.append(scored('b', ids, 2));
+    store.close();
+    expect(readResults(dir).map((r) => r.configHash)).toEqual(['b']);
+  });
+
   it('names the line and field of a record whose test items are missing or damaged', () => {
     const dir = tempDir();
     const store = ResultsStore.open(dir);
