@@ -120,7 +120,8 @@ export class StoreLineReader {
     if (!items) throw fail(`run record (field "testScores.items": no earlier test-items line has key ${String(key)})`, 'testScores.items');
     const values = logits ?? scores;
     if (!isNumberArray(values) || values.length !== items.labels.length) {
-      throw fail(`run record (field "testScores.${logits ? 'logits' : 'scores'}" must be ${items.labels.length} numbers, one per item and label)`, `testScores.${logits ? 'logits' : 'scores'}`);
+      const field = `testScores.${logits ? 'logits' : 'scores'}`;
+      throw fail(`run record (field "${field}" must be ${items.labels.length} numbers, one per item and label)`, field);
     }
     if (mask !== undefined && (!isNumberArray(mask) || mask.length !== items.labels.length)) {
       throw fail(`run record (field "testScores.mask" must be ${items.labels.length} numbers)`, 'testScores.mask');

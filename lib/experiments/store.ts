@@ -209,13 +209,15 @@ export class ResultsStore {
 
   /**
    * Rewrite every record in the current line format (a store written before test items were shared shrinks to
-   * about a quarter); the records read back the same. Returns the file's size before and after, in bytes.
+   * about a quarter); the records read back the same. Returns the record count and the file's size before and
+   * after, in bytes.
    */
-  compact(): { before: number; after: number } {
+  compact(): { records: number; before: number; after: number } {
     if (this.fd === null) throw new ConfigError(`${this.file}: store is closed`);
     const before = fs.statSync(this.file).size;
-    this.replaceWith(this.records());
-    return { before, after: fs.statSync(this.file).size };
+    const records = this.records();
+    this.replaceWith(records);
+    return { records: records.length, before, after: fs.statSync(this.file).size };
   }
 
   /** Temporary file, fsync, rename over the store: a crash leaves the old store or the new one. */

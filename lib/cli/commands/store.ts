@@ -110,9 +110,9 @@ function addCompact(program: Command): void {
       if (!fs.existsSync(file)) throw new ConfigError(`compact --store: there is no results store at ${file}`, { field: 'store', file });
       const store = ResultsStore.open(path.resolve(opts.store));
       try {
-        const { before, after } = store.compact();
+        const { records, before, after } = store.compact();
         const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
-        process.stdout.write(`${store.file}: ${store.records().length} records, ${mb(before)} -> ${mb(after)}\n`);
+        process.stdout.write(`${store.file}: ${records} records, ${mb(before)} -> ${mb(after)}\n`);
       } finally {
         store.close();
       }
