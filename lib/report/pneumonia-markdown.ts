@@ -93,7 +93,9 @@ export function anchorsHtml(anchors: readonly Anchor[], ours: ReadonlyMap<'TL' |
 }
 
 function comparisonSentence(f: ComparisonFinding): string {
-  const [a, b] = f.comparison.split(' − ') as [string, string];
+  // A label may name its context after a comma ('TL − RI, grouped split'); the second arm is what precedes it.
+  const [a, rest] = f.comparison.split(' − ') as [string, string];
+  const b = rest.split(', ')[0]!;
   const parts: string[] = [];
   if (f.aBetter.length) parts.push(`${a} is better at ${fractions(f.aBetter)}`);
   if (f.bBetter.length) parts.push(`${b} is better at ${fractions(f.bBetter)}`);

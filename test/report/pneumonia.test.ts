@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../lib/experiments/types';
 import { auroc } from '../../lib/metrics/index';
 import { armPoints, pairedRows, schemeOf, seenUnseenRows, studyRuns, testPrevalence } from '../../lib/report/pneumonia';
-import { budgetFindings } from '../../lib/report/pneumonia-conclusions';
+import { budgetFindings, comparisonFindings } from '../../lib/report/pneumonia-conclusions';
+import { pneumoniaConclusionsMarkdown } from '../../lib/report/pneumonia-markdown';
 import { createRng } from '../../lib/util/random';
 import { makeRecord } from '../experiments/records';
 
@@ -56,6 +57,13 @@ describe('pneumonia study numbers', () => {
     const at100 = rows.find((r) => r.fraction === 1 && r.metric === 'AUROC')!;
     expect(at100.seeds).toBe(1);
     expect(rows.filter((r) => r.metric === 'AUPRC')).toHaveLength(2);
+  });
+
+  it('a conclusion names the arms of a label without the context after its comma', () => {
+    const rows = pairedRows(studyRuns(runs, 'suggested', 'cpu64'), [{ label: 'RI − TL, grouped split', a: 'RI', b: 'TL' }], { seed: 2, nBoot: 300 });
+    const text = pneumoniaConclusionsMarkdown({ comparisons: comparisonFindings(rows), truncation: [], sanity: [], leakage: [], schemeGaps: [] });
+    expect(text).toContain('**RI − TL, grouped split, AUROC:** TL is better at 10%');
+    expect(text).not.toContain('TL, grouped split is better');
   });
 
   it('runs with different test sets cannot be compared', () => {
