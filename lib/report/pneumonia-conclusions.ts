@@ -16,6 +16,8 @@ export function verdictOf(row: Pick<PairedRow, 'lower' | 'upper'>): Verdict {
 
 export interface ComparisonFinding {
   comparison: string;
+  aName: string;
+  bName: string;
   metric: StudyMetric;
   /** Per fraction, ascending. */
   rows: PairedRow[];
@@ -36,6 +38,8 @@ export function comparisonFindings(rows: readonly PairedRow[]): ComparisonFindin
     const at = (v: Verdict): number[] => mine.filter((r) => verdictOf(r) === v).map((r) => r.fraction);
     return {
       comparison,
+      aName: mine[0]!.aName,
+      bName: mine[0]!.bName,
       metric,
       rows: mine,
       aBetter: at('A better'),

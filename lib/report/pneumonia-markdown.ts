@@ -93,12 +93,9 @@ export function anchorsHtml(anchors: readonly Anchor[], ours: ReadonlyMap<'TL' |
 }
 
 function comparisonSentence(f: ComparisonFinding): string {
-  // A label may name its context after a comma ('TL − RI, grouped split'); the second arm is what precedes it.
-  const [a, rest] = f.comparison.split(' − ') as [string, string];
-  const b = rest.split(', ')[0]!;
   const parts: string[] = [];
-  if (f.aBetter.length) parts.push(`${a} is better at ${fractions(f.aBetter)}`);
-  if (f.bBetter.length) parts.push(`${b} is better at ${fractions(f.bBetter)}`);
+  if (f.aBetter.length) parts.push(`${f.aName} is better at ${fractions(f.aBetter)}`);
+  if (f.bBetter.length) parts.push(`${f.bName} is better at ${fractions(f.bBetter)}`);
   if (f.unclear.length) parts.push(`the two cannot be told apart at ${fractions(f.unclear)}`);
   const ends = f.smallest && f.largest && f.smallest !== f.largest
     ? ` The difference is ${signed(f.smallest.difference)} at ${formatFraction(f.smallest.fraction)} and ${signed(f.largest.difference)} at ${formatFraction(f.largest.fraction)}.`

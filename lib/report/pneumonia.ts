@@ -85,15 +85,27 @@ export function armPoints(runs: readonly RunRecord[], cellName: string, settings
   });
 }
 
+/** A − B: two cells compared on the same test images, with the short names the comparison reads by. */
 export interface PairSpec {
-  /** How the comparison reads, e.g. 'TL − RI'. */
-  label: string;
   a: string;
   b: string;
+  /** e.g. 'TL' for ResNet50K-TL. */
+  aName: string;
+  bName: string;
+  /** What sets this comparison apart from another of the same two names, e.g. 'grouped split'. */
+  context?: string;
+}
+
+/** How a comparison reads: 'TL − RI', or 'TL − RI, grouped split' with a context. */
+export function pairLabel(pair: Pick<PairSpec, 'aName' | 'bName' | 'context'>): string {
+  return `${pair.aName} − ${pair.bName}${pair.context ? `, ${pair.context}` : ''}`;
 }
 
 export interface PairedRow {
+  /** pairLabel of its PairSpec. */
   comparison: string;
+  aName: string;
+  bName: string;
   fraction: number;
   metric: StudyMetric;
   /** Seed pairs compared (seed i of A with seed i of B: the same training images). */
@@ -124,7 +136,7 @@ export function pairedRows(runs: readonly RunRecord[], pairs: readonly PairSpec[
       for (const metric of ['AUROC', 'AUPRC'] as StudyMetric[]) {
         const d = pairedBootstrapDifference(labels, logits.slice(0, seeds.length), logits.slice(seeds.length), METRIC_KEY[metric], { seed: settings.seed, nBoot: settings.nBoot ?? 2000 });
         rows.push({
-          comparison: pair.label, fraction, metric, seeds: seeds.length, a: d.a, b: d.b, difference: d.difference,
+          comparison: pairLabel(pair), aName: pair.aName, bName: pair.bName, fraction, metric, seeds: seeds.length, a: d.a, b: d.b, difference: d.difference,
           lower: d.lower, upper: d.upper, pValue: d.pValue, detectable: minimumDetectableDifference(d.standardError), perSeed: d.perSeed,
         });
       }

@@ -49,7 +49,7 @@ describe('pneumonia study numbers', () => {
   });
 
   it('pairs seeds that both arms have: TL − RI where TL is clearly better excludes 0', () => {
-    const rows = pairedRows(studyRuns(runs, 'suggested', 'cpu64'), [{ label: 'TL − RI', a: 'TL', b: 'RI' }], { seed: 2, nBoot: 300 });
+    const rows = pairedRows(studyRuns(runs, 'suggested', 'cpu64'), [{ a: 'TL', b: 'RI', aName: 'TL', bName: 'RI' }], { seed: 2, nBoot: 300 });
     const at10 = rows.find((r) => r.fraction === 0.1 && r.metric === 'AUROC')!;
     expect(at10.seeds).toBe(2);
     expect(at10.lower).toBeGreaterThan(0);
@@ -57,18 +57,24 @@ describe('pneumonia study numbers', () => {
     const at100 = rows.find((r) => r.fraction === 1 && r.metric === 'AUROC')!;
     expect(at100.seeds).toBe(1);
     expect(rows.filter((r) => r.metric === 'AUPRC')).toHaveLength(2);
+    expect(at10.comparison).toBe('TL − RI');
   });
 
-  it('a conclusion names the arms of a label without the context after its comma', () => {
-    const rows = pairedRows(studyRuns(runs, 'suggested', 'cpu64'), [{ label: 'RI − TL, grouped split', a: 'RI', b: 'TL' }], { seed: 2, nBoot: 300 });
+  it('a conclusion names each arm by its own name, not by parsing the label with its context', () => {
+    const pairs = [
+      { a: 'RI', b: 'TL', aName: 'RI', bName: 'TL', context: 'grouped split' },
+      { a: 'RI', b: 'TL', aName: 'RI', bName: 'TL, fine-tuned' },
+    ];
+    const rows = pairedRows(studyRuns(runs, 'suggested', 'cpu64'), pairs, { seed: 2, nBoot: 300 });
     const text = pneumoniaConclusionsMarkdown({ comparisons: comparisonFindings(rows), truncation: [], sanity: [], leakage: [], schemeGaps: [] });
     expect(text).toContain('**RI − TL, grouped split, AUROC:** TL is better at 10%');
     expect(text).not.toContain('TL, grouped split is better');
+    expect(text).toContain('**RI − TL, fine-tuned, AUROC:** TL, fine-tuned is better at 10%');
   });
 
   it('runs with different test sets cannot be compared', () => {
     const other = run('RI', 0.1, 0, 1, 'suggested', ids.map((id) => `${id}-x`));
-    expect(() => pairedRows([runs[0]!, other], [{ label: 'x', a: 'TL', b: 'RI' }], { seed: 0, nBoot: 10 })).toThrow(/has no test score for "test-0"/);
+    expect(() => pairedRows([runs[0]!, other], [{ a: 'TL', b: 'RI', aName: 'TL', bName: 'RI' }], { seed: 0, nBoot: 10 })).toThrow(/has no test score for "test-0"/);
   });
 
   it('seen and unseen patients are scored against the same negatives', () => {
