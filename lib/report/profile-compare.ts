@@ -102,7 +102,7 @@ export function profileComparisonMarkdown(rows: readonly ProfileComparisonRow[],
       ? `- ${s.metric}: no bar has a value under both profiles yet.`
       : `- ${s.metric}: ${options.otherName} is higher than ${options.baseName} on ${s.otherHigher} of ${s.both} bars ` +
         `(mean difference ${formatSigned(s.meanDifference as number, digits)}); ` +
-        `the two test-set 95% CIs are disjoint on ${s.separated}.`,
+        `the two test-set 95% CIs are disjoint on ${s.separated} of them.`,
   );
   const showFraction = rows.some((r) => r.fraction !== undefined);
   const header = ['bar', 'label', ...(showFraction ? ['fraction'] : []), 'metric', options.baseName, options.otherName, `${options.otherName} − ${options.baseName}`];

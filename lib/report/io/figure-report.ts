@@ -108,7 +108,8 @@ export interface ProfileComparisonReport {
 /** The same figure at a second training profile, read from the store only (never trained from a notebook). */
 export async function profileComparisonReport(report: FigureReport, profile: string): Promise<ProfileComparisonReport> {
   const { spec, params, choice } = report;
-  if (profile === '' || profile === params.runProfile) return { note: 'No second profile requested (`compareProfile` is empty or equals `runProfile`).' };
+  if (profile === '') return { note: 'No other profile requested (`compareProfiles` is empty).' };
+  if (profile === params.runProfile) return { note: `\`${profile}\` is \`runProfile\`: its bars are the ones above.` };
   const job = await figureJob({
     ...jobRequest(spec, params, choice, profile),
     title: `Figure ${spec.id.slice(3)} at the ${profile} profile`,
