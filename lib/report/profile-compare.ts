@@ -84,7 +84,9 @@ export interface ProfileComparisonMarkdownOptions {
 
 function describe(c: CellResult | undefined, digits: number): string {
   if (c === undefined) return '—';
-  if (!hasValue(c)) return c.status === 'ok' ? 'undefined' : c.status;
+  // Why there is no value, in its first clause: "not in the results store at the paper profile" and
+  // "unavailable: weights missing" call for different actions, and a bare status would not tell them apart.
+  if (!hasValue(c)) return c.reason?.split(' (')[0] ?? (c.status === 'ok' ? 'undefined' : c.status);
   const f = (x: number): string => x.toFixed(digits);
   const sd = c.n >= 2 ? ` ± ${f(c.spread)}` : '';
   const ci = c.ci ? ` [${f(c.ci.lower)}, ${f(c.ci.upper)}]` : '';

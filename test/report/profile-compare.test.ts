@@ -14,6 +14,7 @@ const cpu = [
   cell({ figure: 'fig4', model: 'ResNet50K', init: 'TL', fraction: 1, label: 'covid19', metric: 'AUPRC', mean: NaN, n: 0, status: 'unavailable', reason: 'not in the results store' }),
   cell({ figure: 'fig4', model: 'CBR-Small', init: 'RI', fraction: 0.5, label: 'covid19', metric: 'AUROC', mean: 0.7, n: 1 }),
 ];
+const cbrTiny = { figure: 'fig4', model: 'CBR-Tiny', init: 'TL', fraction: 0.5, label: 'covid19', metric: 'AUROC' } as const;
 
 describe('compareProfiles', () => {
   it('pairs bars by model, init, fraction, label and metric, and keeps bars only one profile has', () => {
@@ -53,6 +54,13 @@ describe('compareProfiles', () => {
     // A bar with no value under either profile is counted, not listed.
     expect(md).not.toContain('| DenseNet121-TL |');
     expect(md).toContain('1 bars have no value under either profile');
-    expect(md).toContain('| ResNet50K-TL | covid19 | 100% | AUPRC | 0.800 ± 0.010 (n=3) | unavailable | — |');
+    // A bar without a value says why, so a run not yet trained reads differently from one that cannot run here.
+    expect(md).toContain('| ResNet50K-TL | covid19 | 100% | AUPRC | 0.800 ± 0.010 (n=3) | not in the results store | — |');
+  });
+
+  it('names the first clause of the reason a bar has no value', () => {
+    const cannotRun = cell({ ...cbrTiny, mean: NaN, n: 0, status: 'unavailable', reason: 'unavailable: weights missing (no ImageNet-pretrained CBR-tiny checkpoint)' });
+    const md = profileComparisonMarkdown(compareProfiles([cell({ ...cbrTiny, mean: 0.55, n: 3 })], [cannotRun]), { baseName: 'quick', otherName: 'cpu' });
+    expect(md).toContain('| CBR-Tiny-TL | covid19 | 50% | AUROC | 0.550 ± 0.010 (n=3) | unavailable: weights missing | — |');
   });
 });
