@@ -4,7 +4,7 @@
  * overlap. It answers "does a larger training budget change the picture?" from stored runs, and says so per bar
  * instead of mixing profiles in one chart.
  */
-import { cellKey } from './cells';
+import { cellKey, shortReason } from './cells';
 import { contenderName, formatFraction, formatSigned } from './labels';
 import type { CellResult, Metric } from './types';
 
@@ -86,7 +86,7 @@ function describe(c: CellResult | undefined, digits: number): string {
   if (c === undefined) return '—';
   // Why there is no value, in its first clause: "not in the results store at the paper profile" and
   // "unavailable: weights missing" call for different actions, and a bare status would not tell them apart.
-  if (!hasValue(c)) return c.reason?.split(' (')[0] ?? (c.status === 'ok' ? 'undefined' : c.status);
+  if (!hasValue(c)) return c.reason ? shortReason(c.reason) : c.status === 'ok' ? 'undefined' : c.status;
   const f = (x: number): string => x.toFixed(digits);
   const sd = c.n >= 2 ? ` ± ${f(c.spread)}` : '';
   const ci = c.ci ? ` [${f(c.ci.lower)}, ${f(c.ci.upper)}]` : '';
