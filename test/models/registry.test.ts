@@ -24,9 +24,8 @@ describe('MODELS', () => {
     expect(a).toEqual({ available: false, reason: "unavailable: CBR-Small has no 'xrv' pretrained source" });
   });
 
-  it('has one display name per model and positive costs', () => {
+  it('has one display name per model', () => {
     expect(new Set(MODEL_IDS.map((id) => MODELS[id].displayName)).size).toBe(MODEL_IDS.length);
-    for (const id of MODEL_IDS) expect(MODELS[id].cost, id).toBeGreaterThan(0);
   });
 
   it('an unknown id is a ConfigError listing the known ones', () => {
