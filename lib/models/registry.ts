@@ -60,9 +60,9 @@ export interface ModelEntry {
   minInputSize: number;
   /**
    * Milliseconds to train on one image (forward, backward, Adam) at 224 px, by truncation level, on the native
-   * backend at 1 thread and batch 32: the `paper`-profile COVID runs' wall time / (epochs x training images) in
-   * results/runs.jsonl. The runner starts expensive runs first so its workers finish together (run-cost.ts); a
-   * level with no measurement costs as the whole network, an upper bound.
+   * backend at 1 thread and batch 32: the median over the `paper`-profile COVID runs in results/runs.jsonl of wall
+   * time / (epochs x training images). The runner starts expensive runs first so its workers finish together
+   * (run-cost.ts); a level with no measurement costs as the whole network, an upper bound.
    */
   trainMsPerImage224: TrainCost;
   /** The layer ending each truncation level, or null: the model is used whole with its own head (the CBR nets). */
@@ -193,8 +193,8 @@ export const MODELS = {
       return model;
     },
   },
-  'cbr-large-t': cbrEntry('large-t', 'CBR-LargeT', 106),
-  'cbr-large-w': cbrEntry('large-w', 'CBR-LargeW', 309),
+  'cbr-large-t': cbrEntry('large-t', 'CBR-LargeT', 119),
+  'cbr-large-w': cbrEntry('large-w', 'CBR-LargeW', 386),
   'cbr-small': cbrEntry('small', 'CBR-Small', 103),
   'cbr-tiny': cbrEntry('tiny', 'CBR-Tiny', 249),
 } satisfies Record<string, ModelEntry>;
