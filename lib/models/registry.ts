@@ -42,6 +42,7 @@ export interface BuildRequest {
   paths: WeightsPaths;
 }
 
+/** A model's training cost by truncation level; the whole network ('F') is always given. */
 export type TrainCost = Readonly<{ F: number } & Partial<Record<Truncation, number>>>;
 
 /**
